@@ -1,0 +1,39 @@
+# Thin wrapper: `make check` and `make demo` install what is missing, configure,
+# build and run. The real build is CMake (see CMakeLists.txt).
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+CMAKE_FLAGS ?= -DTCMUD_SANITIZE=ON -DTCMUD_WERROR=ON
+
+.PHONY: all deps configure build check check-unit check-vm demo clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Every test: the fast unit tests, then the real-kernel ones (label vm).
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE vm
+	cd $(BUILD) && ctest --output-on-failure -L vm
+
+check-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE vm
+
+check-vm: build
+	cd $(BUILD) && ctest --output-on-failure -L vm
+
+# Boot Debian's kernel, serve a user:rd LUN with tcmud, export it over iSCSI
+# and read and write it with libiscsi's tools.
+demo: build
+	tests/vm/run tests/vm/demo.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install the Debian 12 packages tcmud needs to build, test and run its
+# real-kernel tests. Idempotent: installs only what is missing. Needs root.
+set -eu
+
+BUILD_PKGS="cmake make gcc pkg-config libnl-3-dev libnl-genl-3-dev libglib2.0-dev libcmocka-dev"
+TEST_PKGS="valgrind qemu-system-x86 busybox-static cpio kmod sg3-utils libiscsi-bin fio targetcli-fb python3-rtslib-fb dbus"
+
+case "${1:-all}" in
+build) PKGS="$BUILD_PKGS" ;;
+*) PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+esac
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "daemon.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "tcmu_abi.h"
+
+#include "discovery.h"
+#include "log.h"
+
+/* How often to look for the TCM-USER family while target_core_user is not loaded. */
+#define NETLINK_RETRY_MS 2000
+
+struct tcmud_device *tcmud_daemon_find(const struct tcmud_daemon *d, unsigned int minor)
+{
+	for (size_t i = 0; i < d->ndevs; i++)
+		if (d->devs[i]->minor == minor)
+			return d->devs[i];
+	return NULL;
+}
+
+static int remember(struct tcmud_daemon *d, struct tcmud_device *dev)
+{
+	if (d->ndevs == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 8;
+		struct tcmud_device **n = realloc(d->devs, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		d->devs = n;
+		d->cap = cap;
+	}
+	d->devs[d->ndevs++] = dev;
+	return 0;
+}
+
+static void forget(struct tcmud_daemon *d, struct tcmud_device *dev)
+{
+	for (size_t i = 0; i < d->ndevs; i++) {
+		if (d->devs[i] == dev) {
+			d->devs[i] = d->devs[--d->ndevs];
+			return;
+		}
+	}
+}
+
+/* Start serving a device. 0, -errno, or 1 when the device is not ours. */
+static int add_device(struct tcmud_daemon *d, unsigned int minor,
+		      const struct tcmud_uio_name *id, bool recover)
+{
+	if (tcmud_daemon_find(d, minor))
+		return 0;
+	if (!id->subtype[0]) {
+		log_info("uio%u (%s): no dev_config, so no handler; left alone", minor, id->dev);
+		return 1;
+	}
+	const struct tcmud_handler *h = tcmud_registry_find(&d->registry, id->subtype);
+	if (!h) {
+		log_info("uio%u (%s): no handler for subtype '%s'; left alone", minor, id->dev,
+			 id->subtype);
+		return 1;
+	}
+	struct tcmud_device_params p = {&d->paths, minor, id, h, recover};
+	struct tcmud_device *dev;
+	char why[512] = "";
+	int rc = tcmud_device_open(&p, &dev, why, sizeof(why));
+	if (rc) {
+		log_error("uio%u (%s): refused: %s", minor, id->dev, why);
+		return rc;
+	}
+	rc = remember(d, dev);
+	if (rc)
+		tcmud_device_close(dev);
+	return rc;
+}
+
+static void remove_device(struct tcmud_daemon *d, struct tcmud_device *dev)
+{
+	log_info("%s: released uio%u", dev->id.dev, dev->minor);
+	forget(d, dev);
+	tcmud_device_close(dev);
+}
+
+static void on_discovered(void *ctx, unsigned int minor, const struct tcmud_uio_name *id)
+{
+	struct tcmud_daemon *d = ctx;
+	add_device(d, minor, id, d->opts->recover);
+}
+
+void tcmud_daemon_scan(struct tcmud_daemon *d)
+{
+	int n = tcmud_discover(&d->paths, on_discovered, d);
+	if (n < 0)
+		log_error("cannot scan %s/class/uio: %s", d->paths.sysfs, strerror(-n));
+	else
+		log_info("found %d tcm-user device(s), serving %zu", n, d->ndevs);
+}
+
+/* Does the kernel wait for our reply about this device? */
+static bool wants_reply(const struct tcmud_daemon *d, const struct tcmud_device *dev)
+{
+	if (!d->nl || !tcmud_nl_kern_reply(d->nl))
+		return false;
+	/* attrib/nl_reply_supported <= 0 means the kernel does not wait. */
+	return !dev || dev->nl_reply_supported != 0;
+}
+
+static int on_added(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
+{
+	struct tcmud_uio_name id;
+	int rc = tcmud_uio_name_parse(ev->device, &id);
+	if (rc) {
+		log_error("netlink: ADDED_DEVICE with a malformed name '%s'", ev->device);
+		return rc;
+	}
+	rc = add_device(d, ev->minor, &id, false);
+	if (rc == 1)
+		return 0; /* not ours: whoever serves it replies */
+	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
+	*reply = wants_reply(d, dev);
+	return rc;
+}
+
+static int on_removed(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
+{
+	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
+	if (!dev) {
+		log_debug("netlink: REMOVED_DEVICE for uio%u, which is not ours", ev->minor);
+		return 0;
+	}
+	*reply = wants_reply(d, dev);
+	remove_device(d, dev);
+	return 0;
+}
+
+/* Turn a RECONFIG event into a reconfig request; 0 or -errno with why. */
+static int build_reconfig(const struct tcmud_device *dev, const struct tcmud_nl_event *ev,
+			  struct tcmud_reconfig *rc, char *cfg, size_t cfg_len, char *why,
+			  size_t why_len)
+{
+	uint32_t bs = dev->scsi.hdev.block_size;
+	memset(rc, 0, sizeof(*rc));
+	if (ev->has_dev_size) {
+		if (ev->dev_size == 0 || ev->dev_size % bs) {
+			snprintf(why, why_len, "size %" PRIu64 " is not a positive multiple of "
+				 "the %u-byte block", ev->dev_size, bs);
+			return -EINVAL;
+		}
+		rc->size_changed = true;
+		rc->new_num_lbas = ev->dev_size / bs;
+	}
+	if (ev->has_write_cache) {
+		rc->write_cache_changed = true;
+		rc->new_write_cache = ev->write_cache;
+	}
+	if (ev->dev_cfg) {
+		char subtype[TCMUD_NAME_MAX];
+		if (tcmud_dev_config_split(ev->dev_cfg, subtype, sizeof(subtype), cfg, cfg_len) ||
+		    strcmp(subtype, dev->id.subtype) != 0) {
+			snprintf(why, why_len, "dev_config '%s' changes the handler; remove and "
+				 "re-create the device instead", ev->dev_cfg);
+			return -EINVAL;
+		}
+		rc->cfgstring_changed = true;
+		rc->new_cfgstring = cfg;
+	}
+	return 0;
+}
+
+static int on_reconfig(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
+{
+	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
+	if (!dev) {
+		log_debug("netlink: RECONFIG_DEVICE for uio%u, which is not ours", ev->minor);
+		return 0;
+	}
+	*reply = wants_reply(d, dev);
+	struct tcmud_reconfig rc;
+	char cfg[TCMUD_NAME_MAX], why[512] = "";
+	int ret = build_reconfig(dev, ev, &rc, cfg, sizeof(cfg), why, sizeof(why));
+	if (!ret)
+		ret = tcmud_device_reconfig(dev, &rc, why, sizeof(why));
+	if (ret)
+		log_error("%s: reconfiguration refused: %s", dev->id.dev, why);
+	else
+		log_info("%s: reconfigured (%" PRIu64 " blocks, write cache %s, config '%s')",
+			 dev->id.dev, dev->scsi.hdev.num_lbas,
+			 dev->scsi.hdev.write_cache ? "on" : "off", dev->cfgstring);
+	return ret;
+}
+
+int tcmud_daemon_event(void *ctx, const struct tcmud_nl_event *ev, bool *reply)
+{
+	struct tcmud_daemon *d = ctx;
+	*reply = false;
+	if (!ev->has_minor || (ev->cmd == TCMU_CMD_ADDED_DEVICE && !ev->device)) {
+		log_error("netlink: event %d without %s; ignored", ev->cmd,
+			  ev->has_minor ? "a device name" : "a minor number");
+		return -EINVAL;
+	}
+	switch (ev->cmd) {
+	case TCMU_CMD_ADDED_DEVICE:
+		return on_added(d, ev, reply);
+	case TCMU_CMD_REMOVED_DEVICE:
+		return on_removed(d, ev, reply);
+	default:
+		return on_reconfig(d, ev, reply);
+	}
+}
+
+static void try_netlink(struct tcmud_daemon *d, bool quiet)
+{
+	int rc = tcmud_nl_open(&d->nl, d->opts->kern_reply, tcmud_daemon_event, d);
+	if (rc == 0)
+		return;
+	d->nl = NULL;
+	if (!quiet)
+		log_warn("netlink: %s (%s); retrying every %d ms",
+			 rc == -ENOENT ? "the TCM-USER family is not registered, "
+					 "target_core_user is not loaded yet" :
+					 "cannot listen to TCM-USER events",
+			 strerror(-rc), NETLINK_RETRY_MS);
+}
+
+int tcmud_daemon_init(struct tcmud_daemon *d, const struct tcmud_options *opts)
+{
+	memset(d, 0, sizeof(*d));
+	d->opts = opts;
+	d->paths = tcmud_options_paths(opts);
+	int n = tcmud_registry_load_dir(&d->registry, opts->handler_dir);
+	if (n <= 0) {
+		log_error("no handler could be loaded from %s; nothing to serve",
+			  opts->handler_dir);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void tcmud_daemon_fini(struct tcmud_daemon *d)
+{
+	while (d->ndevs)
+		remove_device(d, d->devs[d->ndevs - 1]);
+	free(d->devs);
+	d->devs = NULL;
+	tcmud_nl_close(d->nl);
+	d->nl = NULL;
+	tcmud_registry_unload(&d->registry);
+}
+
+static int open_signalfd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before any device thread starts, so every thread inherits it. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* true: keep running. SIGHUP rescans sysfs. */
+static bool handle_signal(struct tcmud_daemon *d, int sfd)
+{
+	struct signalfd_siginfo si;
+	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return true;
+	if (si.ssi_signo == SIGHUP) {
+		log_info("SIGHUP: rescanning devices");
+		tcmud_daemon_scan(d);
+		return true;
+	}
+	log_info("%s: stopping", strsignal((int)si.ssi_signo));
+	return false;
+}
+
+static void main_loop(struct tcmud_daemon *d, int sfd)
+{
+	for (;;) {
+		bool want_nl = d->opts->netlink;
+		struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
+					{.fd = d->nl ? tcmud_nl_fd(d->nl) : -1, .events = POLLIN}};
+		int timeout = want_nl && !d->nl ? NETLINK_RETRY_MS : -1;
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			return;
+		}
+		if (pfd[0].revents && !handle_signal(d, sfd))
+			return;
+		if (d->nl && pfd[1].revents && tcmud_nl_dispatch(d->nl) == -ENOBUFS)
+			tcmud_daemon_scan(d);
+		if (want_nl && !d->nl) {
+			try_netlink(d, true);
+			if (d->nl) /* target_core_user appeared: pick up what exists */
+				tcmud_daemon_scan(d);
+		}
+	}
+}
+
+int tcmud_daemon_run(const struct tcmud_options *opts)
+{
+	struct tcmud_daemon d;
+	int sfd = open_signalfd();
+	if (sfd < 0) {
+		log_error("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	if (tcmud_daemon_init(&d, opts)) {
+		close(sfd);
+		return 1;
+	}
+	/* Listen first, then scan, so no device added in between is missed. */
+	if (opts->netlink)
+		try_netlink(&d, false);
+	tcmud_daemon_scan(&d);
+	main_loop(&d, sfd);
+	tcmud_daemon_fini(&d);
+	close(sfd);
+	return 0;
+}

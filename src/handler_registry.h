@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Handler modules: every handler_*.so in the handler directory is loaded at
+ * start and registered under its subtype.
+ */
+#ifndef TCMUD_HANDLER_REGISTRY_H
+#define TCMUD_HANDLER_REGISTRY_H
+
+#include <stddef.h>
+
+#include "tcmud/handler.h"
+
+#define TCMUD_MAX_HANDLERS 32
+
+struct tcmud_registry {
+	const struct tcmud_handler *handlers[TCMUD_MAX_HANDLERS];
+	void *dl[TCMUD_MAX_HANDLERS];
+	size_t count;
+};
+
+/* Load the handler modules in dir. Returns how many were registered, or -errno. */
+int tcmud_registry_load_dir(struct tcmud_registry *reg, const char *dir);
+
+/* Register one handler (modules and tests). 0, -EEXIST, -EPROTO (API version), -ENOSPC. */
+int tcmud_registry_add(struct tcmud_registry *reg, const struct tcmud_handler *h, void *dl);
+
+const struct tcmud_handler *tcmud_registry_find(const struct tcmud_registry *reg,
+						const char *subtype);
+
+void tcmud_registry_unload(struct tcmud_registry *reg);
+
+#endif
