@@ -99,7 +99,11 @@ static void read_unit_serial(const struct tcmud_paths *p, unsigned int hba, cons
 	const char *s = colon ? colon + 1 : text;
 	while (*s == ' ')
 		s++;
-	snprintf(serial, len, "%s", s);
+	size_t n = strlen(s);
+	if (n >= len)
+		n = len - 1; /* longer than any T10 serial: keep what fits */
+	memcpy(serial, s, n);
+	serial[n] = '\0';
 }
 
 int tcmud_cfgfs_dev_facts(const struct tcmud_paths *p, unsigned int hba, const char *dev,

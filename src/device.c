@@ -35,11 +35,13 @@ static void complete_cmd(struct tcmud_device *dev, struct tcmud_cmd *cmd)
 						   sizeof(sense));
 	}
 	if (cmd->read_len_valid && cmd->read_len < cmd->data_len) {
-		if (dev->ring.mb_flags & TCMU_MAILBOX_FLAG_CAP_READ_LEN) {
+		/* The kernel sends the whole buffer when it cannot take READ_LEN, and
+		 * ignores a read_len of 0: data-area pages are reused, so never let it
+		 * send bytes of an earlier command. */
+		if ((dev->ring.mb_flags & TCMU_MAILBOX_FLAG_CAP_READ_LEN) && cmd->read_len) {
 			rsp.read_len_valid = true;
 			rsp.read_len = (uint32_t)cmd->read_len;
 		} else {
-			/* The kernel would send the whole buffer: never leak stale bytes. */
 			tcmud_iov_zero_from(cmd->iov, cmd->iov_cnt, cmd->read_len);
 		}
 	}
@@ -116,7 +118,8 @@ static void *device_thread(void *arg)
 	struct tcmud_device *dev = arg;
 	char name[16];
 
-	snprintf(name, sizeof(name), "tcmud-%s", dev->id.dev);
+	/* Thread names hold 15 characters: keep the start of the device name. */
+	snprintf(name, sizeof(name), "tcmud-%.9s", dev->id.dev);
 	pthread_setname_np(pthread_self(), name);
 	/* Events from before open are not replayed: look at the ring first. */
 	drain_ring(dev);
@@ -180,6 +183,11 @@ static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 {
 	struct tcmud_scsi_dev *s = &dev->scsi;
 
+	if (f->dev_size == 0 || f->dev_size % f->block_size) {
+		snprintf(why, why_len, "size %" PRIu64 " is not a positive multiple of the %u-byte "
+			 "block", f->dev_size, f->block_size);
+		return -EINVAL;
+	}
 	snprintf(dev->cfgstring, sizeof(dev->cfgstring), "%s", dev->id.cfgstring);
 	s->handler = h;
 	s->hdev.name = dev->id.dev;

@@ -13,7 +13,7 @@
 
 struct seen {
 	unsigned int minors[8];
-	char devs[8][64];
+	char devs[8][800];
 	int n;
 };
 

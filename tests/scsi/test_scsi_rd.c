@@ -1,0 +1,1390 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SCSI layer driven with real CDBs against the rd handler (built into
+ * this test), over data buffers split into iovecs at odd boundaries.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scsi.h"
+
+extern const struct tcmud_handler tcmud_handler;
+
+#define MiB (1024u * 1024u)
+#define GUARD 64
+#define GUARD_BYTE 0xa5
+#define MAX_IOV 1024
+
+/* ---- data buffers split into iovecs ------------------------------------ */
+
+struct buf {
+	uint8_t *data;
+	size_t len;
+	struct iovec iov[MAX_IOV];
+	size_t cnt;
+};
+
+static const size_t split_sizes[] = {1, 7, 3, 511, 13, 1025, 4099, 65537, 2, 100000};
+#define NR_SPLITS (sizeof(split_sizes) / sizeof(split_sizes[0]))
+
+/* len bytes of fill, followed by a guard; split starting at pattern index k. */
+static struct buf *buf_new(size_t len, uint8_t fill, size_t k)
+{
+	struct buf *b = calloc(1, sizeof(*b));
+
+	assert_non_null(b);
+	b->data = malloc(len + GUARD);
+	assert_non_null(b->data);
+	b->len = len;
+	memset(b->data, fill, len);
+	memset(b->data + len, GUARD_BYTE, GUARD);
+	for (size_t off = 0; off < len; k++) {
+		size_t n = split_sizes[k % NR_SPLITS];
+
+		if (n > len - off)
+			n = len - off;
+		assert_true(b->cnt < MAX_IOV);
+		b->iov[b->cnt++] = (struct iovec){b->data + off, n};
+		off += n;
+	}
+	return b;
+}
+
+/* Checks that nothing was written past the buffer and the iovecs are intact. */
+static void buf_free(struct buf *b)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < GUARD; i++)
+		assert_int_equal(b->data[b->len + i], GUARD_BYTE);
+	for (size_t i = 0; i < b->cnt; i++) {
+		assert_ptr_equal(b->iov[i].iov_base, b->data + off);
+		off += b->iov[i].iov_len;
+	}
+	assert_int_equal(off, b->len);
+	free(b->data);
+	free(b);
+}
+
+static void fill_pattern(uint8_t *p, size_t len, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = (uint8_t)x;
+	}
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+/* ---- a spy around the rd handler --------------------------------------- */
+
+static struct {
+	unsigned reads, writes, flushes, cdbs;
+	uint32_t last_blocks;
+	bool last_fua, last_dpo;
+} spy;
+
+static void spy_check_io(struct tcmud_hdev *dev, struct tcmud_io *io)
+{
+	/* The handler must see exactly the transfer, not the whole buffer. */
+	assert_int_equal(tcmud_iov_length(io->iov, io->iov_cnt),
+			 (uint64_t)io->nr_blocks * dev->block_size);
+	spy.last_blocks = io->nr_blocks;
+	spy.last_fua = io->fua;
+	spy.last_dpo = io->dpo;
+}
+
+static int spy_read(struct tcmud_hdev *dev, struct tcmud_io *io)
+{
+	spy.reads++;
+	spy_check_io(dev, io);
+	return tcmud_handler.read(dev, io);
+}
+
+static int spy_write(struct tcmud_hdev *dev, struct tcmud_io *io)
+{
+	spy.writes++;
+	spy_check_io(dev, io);
+	return tcmud_handler.write(dev, io);
+}
+
+static int spy_flush(struct tcmud_hdev *dev, struct tcmud_cmd *cmd)
+{
+	spy.flushes++;
+	return tcmud_handler.flush(dev, cmd);
+}
+
+/* Takes vendor opcode 0xC0 itself; everything else falls through. */
+static int spy_handle_cdb(struct tcmud_hdev *dev, struct tcmud_cmd *cmd)
+{
+	spy.cdbs++;
+	if (cmd->cdb[0] == 0xc0)
+		return TCMUD_STATUS_GOOD;
+	if (cmd->cdb[0] == 0xc1)
+		return tcmud_cmd_check_condition(cmd, TCMUD_SK_HARDWARE_ERROR, 0x4400);
+	return TCMUD_NOT_HANDLED;
+}
+
+static struct tcmud_handler spy_handler;
+
+/* ---- device and command fixture ---------------------------------------- */
+
+struct fix {
+	struct tcmud_scsi_dev dev;
+	struct tcmud_cmd cmd;
+	bool opened;
+};
+
+/* A device with the spy handler; opened only when open is true. */
+static struct fix *fix_new(uint64_t num_lbas, uint32_t bs, bool open)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	char why[256] = "";
+
+	assert_non_null(f);
+	memset(&spy, 0, sizeof(spy));
+	spy_handler = tcmud_handler;
+	spy_handler.read = spy_read;
+	spy_handler.write = spy_write;
+	spy_handler.flush = spy_flush;
+	f->dev.handler = &spy_handler;
+	f->dev.hdev = (struct tcmud_hdev){.name = "rd0", .cfgstring = "",
+					  .num_lbas = num_lbas, .block_size = bs,
+					  .max_sectors = 128, .write_cache = true};
+	tcmud_scsi_ident_init(&f->dev.ident, "serial-1234");
+	if (open) {
+		assert_int_equal(tcmud_handler.open(&f->dev.hdev, why, sizeof(why)), 0);
+		f->opened = true;
+	}
+	return f;
+}
+
+static void fix_free(struct fix *f)
+{
+	if (f->opened)
+		tcmud_handler.close(&f->dev.hdev);
+	free(f);
+}
+
+static int exec(struct fix *f, const uint8_t *cdb, size_t cdb_len, struct buf *b)
+{
+	struct tcmud_cmd *c = &f->cmd;
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->cdb, cdb, cdb_len);
+	c->cdb_len = (uint16_t)cdb_len;
+	if (b) {
+		c->iov = b->iov;
+		c->iov_cnt = b->cnt;
+		c->data_len = b->len;
+	}
+	return tcmud_scsi_execute(&f->dev, c);
+}
+
+static void assert_good(struct fix *f, int ret)
+{
+	assert_int_equal(ret, TCMUD_STATUS_GOOD);
+	assert_int_equal(f->cmd.status, TCMUD_STATUS_GOOD);
+}
+
+static void assert_sense(struct fix *f, int ret, uint8_t key, uint16_t asc)
+{
+	assert_int_equal(ret, TCMUD_STATUS_CHECK_CONDITION);
+	assert_int_equal(f->cmd.status, TCMUD_STATUS_CHECK_CONDITION);
+	assert_int_equal(f->cmd.sense.key, key);
+	assert_int_equal(f->cmd.sense.asc_ascq, asc);
+}
+
+/* INVALID FIELD IN CDB with a field pointer to byte (and bit, or -1). */
+static void assert_invalid_field(struct fix *f, int ret, unsigned byte, int bit)
+{
+	uint8_t sks0 = 0xc0 | (bit >= 0 ? 0x08 | bit : 0);
+
+	assert_sense(f, ret, TCMUD_SK_ILLEGAL_REQUEST, TCMUD_ASC_INVALID_FIELD_IN_CDB);
+	assert_true(f->cmd.sense.sks_valid);
+	assert_int_equal(f->cmd.sense.sks[0], sks0);
+	assert_int_equal(be16(&f->cmd.sense.sks[1]), byte);
+}
+
+static void assert_read_len(struct fix *f, uint64_t len)
+{
+	assert_true(f->cmd.read_len_valid);
+	assert_int_equal(f->cmd.read_len, len);
+}
+
+/* ---- CDB builders ------------------------------------------------------ */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static void cdb6(uint8_t *c, uint8_t op, uint32_t lba, uint8_t n)
+{
+	memset(c, 0, 6);
+	c[0] = op;
+	c[1] = (uint8_t)((lba >> 16) & 0x1f);
+	put16(&c[2], (uint16_t)lba);
+	c[4] = n;
+}
+
+static void cdb10(uint8_t *c, uint8_t op, uint32_t lba, uint16_t n, uint8_t flags)
+{
+	memset(c, 0, 10);
+	c[0] = op;
+	c[1] = flags;
+	put32(&c[2], lba);
+	put16(&c[7], n);
+}
+
+static void cdb12(uint8_t *c, uint8_t op, uint32_t lba, uint32_t n, uint8_t flags)
+{
+	memset(c, 0, 12);
+	c[0] = op;
+	c[1] = flags;
+	put32(&c[2], lba);
+	put32(&c[6], n);
+}
+
+static void cdb16(uint8_t *c, uint8_t op, uint64_t lba, uint32_t n, uint8_t flags)
+{
+	memset(c, 0, 16);
+	c[0] = op;
+	c[1] = flags;
+	put64(&c[2], lba);
+	put32(&c[10], n);
+}
+
+/* INQUIRY with EVPD/page and allocation length. */
+static void cdb_inquiry(uint8_t *c, bool evpd, uint8_t page, uint16_t alloc)
+{
+	memset(c, 0, 6);
+	c[0] = 0x12;
+	c[1] = evpd ? 1 : 0;
+	c[2] = page;
+	put16(&c[3], alloc);
+}
+
+/* Run READ(16) of n blocks at lba into a fresh buffer (split from index k). */
+static struct buf *read_blocks(struct fix *f, uint64_t lba, uint32_t n, size_t k)
+{
+	struct buf *b = buf_new((size_t)n * f->dev.hdev.block_size, 0xcc, k);
+	uint8_t c[16];
+
+	cdb16(c, 0x88, lba, n, 0);
+	assert_good(f, exec(f, c, 16, b));
+	assert_false(f->cmd.read_len_valid);
+	return b;
+}
+
+static void write_blocks(struct fix *f, uint64_t lba, uint32_t n, uint32_t seed, size_t k)
+{
+	struct buf *b = buf_new((size_t)n * f->dev.hdev.block_size, 0, k);
+	uint8_t c[10];
+
+	fill_pattern(b->data, b->len, seed);
+	cdb10(c, 0x2a, (uint32_t)lba, (uint16_t)n, 0);
+	assert_good(f, exec(f, c, 10, b));
+	buf_free(b);
+}
+
+static void assert_blocks_pattern(struct fix *f, uint64_t lba, uint32_t n, uint32_t seed)
+{
+	struct buf *b = read_blocks(f, lba, n, 3);
+	uint8_t *want = malloc(b->len);
+
+	assert_non_null(want);
+	fill_pattern(want, b->len, seed);
+	assert_memory_equal(b->data, want, b->len);
+	free(want);
+	buf_free(b);
+}
+
+static void assert_blocks_zero(struct fix *f, uint64_t lba, uint32_t n)
+{
+	struct buf *b = read_blocks(f, lba, n, 5);
+
+	assert_true(all_zero(b->data, b->len));
+	buf_free(b);
+}
+
+/* ---- INQUIRY ----------------------------------------------------------- */
+
+static void test_inquiry_standard(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 0);
+	static const uint8_t versions[6] = {0x00, 0xa0, 0x04, 0x60, 0x04, 0xc0};
+	uint8_t c[6];
+
+	cdb_inquiry(c, false, 0, 255);
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 96);
+	assert_int_equal(b->data[0], 0x00);    /* direct access, connected */
+	assert_int_equal(b->data[1], 0x00);    /* not removable */
+	assert_int_equal(b->data[2], 0x06);    /* SPC-4 */
+	assert_int_equal(b->data[3], 0x12);    /* HISUP, RDF 2 */
+	assert_int_equal(b->data[4], 96 - 5);  /* ADDITIONAL LENGTH */
+	assert_int_equal(b->data[5], 0x00);    /* no PROTECT, no TPGS */
+	assert_int_equal(b->data[7], 0x02);    /* CMDQUE */
+	assert_memory_equal(&b->data[8], "TCMUD   ", 8);
+	assert_memory_equal(&b->data[16], "USER            ", 16);
+	assert_memory_equal(&b->data[32], "0001", 4);
+	assert_true(all_zero(&b->data[36], 58 - 36));
+	assert_memory_equal(&b->data[58], versions, 6);
+	assert_true(all_zero(&b->data[64], 96 - 64));
+	assert_int_equal(b->data[96], 0xcc); /* not claimed, not written */
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_inquiry_product_padding(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(36, 0xcc, 0);
+	uint8_t c[6];
+
+	/* A full-width product and a non-ASCII byte must stay inside their fields. */
+	memcpy(f->dev.ident.product, "ABCDEFGHIJKLMNOP", 17);
+	f->dev.ident.vendor[2] = '\x01';
+	cdb_inquiry(c, false, 0, 36);
+	assert_good(f, exec(f, c, 6, b));
+	assert_false(f->cmd.read_len_valid); /* the 36 bytes fill the buffer */
+	assert_int_equal(b->data[4], 91);    /* the full length, even when truncated */
+	assert_memory_equal(&b->data[8], "TC_UD   ", 8);
+	assert_memory_equal(&b->data[16], "ABCDEFGHIJKLMNOP", 16);
+	assert_memory_equal(&b->data[32], "0001", 4);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_inquiry_alloc_length(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 1);
+	uint8_t c[6];
+
+	cdb_inquiry(c, false, 0, 5);
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 5);
+	assert_int_equal(b->data[4], 91);
+	assert_int_equal(b->data[5], 0xcc);
+	buf_free(b);
+
+	/* The transport's buffer is smaller than the allocation length. */
+	b = buf_new(50, 0xcc, 2);
+	cdb_inquiry(c, false, 0, 255);
+	assert_good(f, exec(f, c, 6, b));
+	assert_false(f->cmd.read_len_valid);
+	assert_memory_equal(&b->data[8], "TCMUD   ", 8);
+	buf_free(b);
+
+	/* Allocation length 0 with no buffer: nothing to do. */
+	cdb_inquiry(c, false, 0, 0);
+	assert_good(f, exec(f, c, 6, NULL));
+	assert_false(f->cmd.read_len_valid);
+
+	/* Allocation length 0 with a buffer: nothing may go out. */
+	b = buf_new(64, 0xcc, 0);
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 0);
+	buf_free(b);
+	fix_free(f);
+}
+
+static struct buf *inquiry_vpd(struct fix *f, uint8_t page)
+{
+	struct buf *b = buf_new(512, 0xcc, 4);
+	uint8_t c[6];
+
+	cdb_inquiry(c, true, page, 512);
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(b->data[0], 0x00);
+	assert_int_equal(b->data[1], page);
+	assert_read_len(f, 4u + be16(&b->data[2]));
+	return b;
+}
+
+static void test_vpd_supported(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = inquiry_vpd(f, 0x00);
+	static const uint8_t pages[] = {0x00, 0x80, 0x83, 0xb0, 0xb1};
+
+	assert_int_equal(be16(&b->data[2]), sizeof(pages));
+	assert_memory_equal(&b->data[4], pages, sizeof(pages));
+	buf_free(b);
+
+	/* Every listed page answers; its header names it. */
+	for (size_t i = 0; i < sizeof(pages); i++)
+		buf_free(inquiry_vpd(f, pages[i]));
+	fix_free(f);
+}
+
+static void test_vpd_unit_serial(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = inquiry_vpd(f, 0x80);
+
+	assert_int_equal(be16(&b->data[2]), 11);
+	assert_memory_equal(&b->data[4], "serial-1234", 11);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_vpd_device_id(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = inquiry_vpd(f, 0x83);
+	const uint8_t *d = &b->data[4];
+
+	assert_int_equal(be16(&b->data[2]), (4 + 16) + (4 + 8 + 11));
+	/* NAA designator: binary, LU, type 3, 16 bytes starting 0x6001405 */
+	assert_int_equal(d[0], 0x01);
+	assert_int_equal(d[1], 0x03);
+	assert_int_equal(d[3], 16);
+	assert_true(be64(&d[4]) == f->dev.ident.naa);
+	assert_int_equal(d[4], 0x60);
+	assert_int_equal(d[5], 0x01);
+	assert_int_equal(d[6], 0x40);
+	assert_int_equal(d[7] >> 4, 0x5);
+	/* T10 vendor id designator: ASCII, LU, type 1, vendor + serial */
+	d += 4 + 16;
+	assert_int_equal(d[0], 0x02);
+	assert_int_equal(d[1], 0x01);
+	assert_int_equal(d[3], 8 + 11);
+	assert_memory_equal(&d[4], "TCMUD   serial-1234", 19);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_vpd_block_limits(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b;
+
+	f->dev.hdev.max_sectors = 2048;
+	b = inquiry_vpd(f, 0xb0);
+	assert_int_equal(be16(&b->data[2]), 0x3c);
+	assert_int_equal(be16(&b->data[6]), 1);      /* granularity */
+	assert_int_equal(be32(&b->data[8]), 2048);   /* maximum transfer length */
+	assert_int_equal(be32(&b->data[20]), 0);     /* no UNMAP */
+	assert_int_equal(be32(&b->data[24]), 0);
+	assert_true(be64(&b->data[36]) == 0);        /* no WRITE SAME */
+	buf_free(b);
+
+	b = inquiry_vpd(f, 0xb1);
+	assert_int_equal(be16(&b->data[2]), 0x3c);
+	assert_int_equal(be16(&b->data[4]), 1);      /* non-rotating */
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_inquiry_errors(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 0);
+	uint8_t c[6];
+
+	cdb_inquiry(c, true, 0xb2, 255);           /* not implemented */
+	assert_invalid_field(f, exec(f, c, 6, b), 2, -1);
+	cdb_inquiry(c, false, 0x83, 255);          /* page code without EVPD */
+	assert_invalid_field(f, exec(f, c, 6, b), 2, -1);
+	cdb_inquiry(c, false, 0, 255);
+	c[1] = 0x02;                               /* CmdDt */
+	assert_invalid_field(f, exec(f, c, 6, b), 1, 1);
+	assert_int_equal(b->data[0], 0xcc);        /* nothing written */
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_ident_naa(void **state)
+{
+	struct tcmud_scsi_ident a, b, c, d;
+	char longs[400];
+
+	tcmud_scsi_ident_init(&a, "abc");
+	tcmud_scsi_ident_init(&b, "abc\n");
+	tcmud_scsi_ident_init(&c, "abd");
+	assert_string_equal(b.unit_serial, "abc");
+	assert_true(a.naa == b.naa);
+	assert_true(a.naa != c.naa);
+	assert_int_equal(a.naa >> 60, 6);
+	assert_int_equal((a.naa >> 36) & 0xffffff, 0x001405);
+	assert_string_equal(a.vendor, "TCMUD");
+	assert_string_equal(a.product, "USER");
+	assert_string_equal(a.revision, "0001");
+
+	memset(longs, 'x', sizeof(longs) - 1);
+	longs[sizeof(longs) - 1] = '\0';
+	tcmud_scsi_ident_init(&d, longs);
+	assert_int_equal(strlen(d.unit_serial), sizeof(d.unit_serial) - 1);
+	tcmud_scsi_ident_init(&d, NULL);
+	assert_string_equal(d.unit_serial, "");
+}
+
+/* A 255-byte serial must keep the T10 designator length within one byte. */
+static void test_vpd_device_id_long_serial(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	char serial[256];
+	struct buf *b;
+	const uint8_t *d;
+
+	memset(serial, 's', 255);
+	serial[255] = '\0';
+	tcmud_scsi_ident_init(&f->dev.ident, serial);
+	b = inquiry_vpd(f, 0x83);
+	d = &b->data[4 + 20];
+	assert_int_equal(d[3], 255);
+	assert_int_equal(be16(&b->data[2]), 20 + 4 + 255);
+	buf_free(b);
+	b = inquiry_vpd(f, 0x80);
+	assert_int_equal(be16(&b->data[2]), 255);
+	buf_free(b);
+	fix_free(f);
+}
+
+/* ---- READ CAPACITY ----------------------------------------------------- */
+
+static void read_capacity10(struct fix *f, uint32_t *lba, uint32_t *bs)
+{
+	struct buf *b = buf_new(8, 0xcc, 0);
+	uint8_t c[10] = {0x25};
+
+	assert_good(f, exec(f, c, 10, b));
+	assert_false(f->cmd.read_len_valid);
+	*lba = be32(&b->data[0]);
+	*bs = be32(&b->data[4]);
+	buf_free(b);
+}
+
+static void test_read_capacity10(void **state)
+{
+	struct fix *f = fix_new(131072, 512, false);
+	uint32_t lba, bs;
+
+	read_capacity10(f, &lba, &bs);
+	assert_int_equal(lba, 131071);
+	assert_int_equal(bs, 512);
+	f->dev.hdev.num_lbas = 0xffffffffULL;
+	f->dev.hdev.block_size = 4096;
+	read_capacity10(f, &lba, &bs);
+	assert_int_equal(lba, 0xfffffffe);
+	assert_int_equal(bs, 4096);
+	f->dev.hdev.num_lbas = 1ULL << 32; /* last LBA still fits */
+	read_capacity10(f, &lba, &bs);
+	assert_int_equal(lba, 0xffffffff);
+	f->dev.hdev.num_lbas = (1ULL << 32) + 10; /* capped */
+	read_capacity10(f, &lba, &bs);
+	assert_int_equal(lba, 0xffffffff);
+	fix_free(f);
+}
+
+static void cdb_rc16(uint8_t *c, uint32_t alloc)
+{
+	memset(c, 0, 16);
+	c[0] = 0x9e;
+	c[1] = 0x10;
+	put32(&c[10], alloc);
+}
+
+static void test_read_capacity16(void **state)
+{
+	struct fix *f = fix_new((1ULL << 32) + 10, 4096, false);
+	struct buf *b = buf_new(32, 0xcc, 1);
+	uint8_t c[16];
+
+	cdb_rc16(c, 32);
+	assert_good(f, exec(f, c, 16, b));
+	assert_false(f->cmd.read_len_valid);
+	assert_true(be64(&b->data[0]) == (1ULL << 32) + 9);
+	assert_int_equal(be32(&b->data[8]), 4096);
+	assert_int_equal(b->data[12], 0); /* no protection */
+	assert_int_equal(b->data[13], 0); /* LBPPBE */
+	assert_int_equal(be16(&b->data[14]), 0);
+	assert_true(all_zero(&b->data[16], 16));
+	buf_free(b);
+
+	/* Allocation length truncation. */
+	b = buf_new(64, 0xcc, 2);
+	cdb_rc16(c, 12);
+	assert_good(f, exec(f, c, 16, b));
+	assert_read_len(f, 12);
+	assert_int_equal(be32(&b->data[8]), 4096);
+	assert_int_equal(b->data[12], 0xcc);
+	cdb_rc16(c, 64);
+	assert_good(f, exec(f, c, 16, b));
+	assert_read_len(f, 32);
+	cdb_rc16(c, 0);
+	assert_good(f, exec(f, c, 16, b));
+	assert_read_len(f, 0);
+
+	/* Another SERVICE ACTION IN(16) service action. */
+	cdb_rc16(c, 32);
+	c[1] = 0x12;
+	assert_invalid_field(f, exec(f, c, 16, b), 1, 4);
+	buf_free(b);
+	fix_free(f);
+}
+
+/* ---- READ / WRITE ------------------------------------------------------ */
+
+static void roundtrip_across_chunks(uint32_t bs)
+{
+	uint64_t nlbas = 4 * MiB / bs;
+	uint64_t per_chunk = MiB / bs;
+	struct fix *f = fix_new(nlbas, bs, true);
+	uint8_t c[12];
+	struct buf *b;
+
+	/* A few blocks straddling the first chunk boundary. */
+	write_blocks(f, per_chunk - 3, 7, 1, 0);
+	assert_blocks_pattern(f, per_chunk - 3, 7, 1);
+	assert_blocks_zero(f, per_chunk - 4, 1);
+	assert_blocks_zero(f, per_chunk + 4, 1);
+
+	/* A long transfer spanning two chunk boundaries. */
+	write_blocks(f, 2 * per_chunk - 5, (uint32_t)per_chunk + 10, 2, 7);
+	assert_blocks_pattern(f, 2 * per_chunk - 5, (uint32_t)per_chunk + 10, 2);
+	assert_int_equal(spy.last_blocks, per_chunk + 10);
+
+	/* READ(12) sees the same data through another split. */
+	b = buf_new(7 * bs, 0xcc, 9);
+	cdb12(c, 0xa8, (uint32_t)(per_chunk - 3), 7, 0);
+	assert_good(f, exec(f, c, 12, b));
+	uint8_t *want = malloc(b->len);
+	assert_non_null(want);
+	fill_pattern(want, b->len, 1);
+	assert_memory_equal(b->data, want, b->len);
+	free(want);
+	buf_free(b);
+
+	/* The last block of the device. */
+	write_blocks(f, nlbas - 1, 1, 3, 2);
+	assert_blocks_pattern(f, nlbas - 1, 1, 3);
+	fix_free(f);
+}
+
+static void test_roundtrip_512(void **state)
+{
+	roundtrip_across_chunks(512);
+}
+
+static void test_roundtrip_4096(void **state)
+{
+	roundtrip_across_chunks(4096);
+}
+
+static void test_rw6_zero_is_256(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(256 * 512, 0, 3);
+	uint8_t c[6];
+
+	fill_pattern(b->data, b->len, 6);
+	cdb6(c, 0x0a, 100, 0);
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(spy.writes, 1);
+	assert_int_equal(spy.last_blocks, 256);
+	buf_free(b);
+	assert_blocks_pattern(f, 100, 256, 6);
+	assert_blocks_zero(f, 356, 1);
+
+	b = buf_new(256 * 512, 0xcc, 1);
+	cdb6(c, 0x08, 100, 0);
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(spy.last_blocks, 256);
+	uint8_t *want = malloc(b->len);
+	assert_non_null(want);
+	fill_pattern(want, b->len, 6);
+	assert_memory_equal(b->data, want, b->len);
+	free(want);
+	buf_free(b);
+
+	/* READ(6) of "0" blocks into a 255-block buffer: the buffer is short. */
+	unsigned reads = spy.reads;
+	b = buf_new(255 * 512, 0xcc, 0);
+	assert_sense(f, exec(f, c, 6, b), TCMUD_SK_ILLEGAL_REQUEST, 0x0e03);
+	assert_int_equal(spy.reads, reads);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_lba_range(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(1024, 0xcc, 0);
+	uint8_t c[16];
+
+	cdb10(c, 0x28, 8191, 1, 0);                 /* the last block */
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 512);
+	cdb10(c, 0x28, 8191, 2, 0);                 /* runs one past the end */
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb10(c, 0x2a, 8192, 1, 0);                 /* one past the end */
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb10(c, 0x28, 8192, 0, 0);                 /* zero blocks at the end */
+	assert_good(f, exec(f, c, 10, b));
+	cdb10(c, 0x28, 8193, 0, 0);                 /* zero blocks past it */
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb16(c, 0x88, UINT64_MAX, 2, 0);           /* lba + len overflows */
+	assert_sense(f, exec(f, c, 16, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb16(c, 0x8a, 1ULL << 63, 0xffffffff, 0);
+	assert_sense(f, exec(f, c, 16, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb12(c, 0xaa, 0xffffffff, 0xffffffff, 0);
+	assert_sense(f, exec(f, c, 12, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb6(c, 0x08, 0x1fffff, 1);                 /* the largest 6-byte LBA */
+	assert_sense(f, exec(f, c, 6, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb6(c, 0x0a, 8191, 2);
+	assert_sense(f, exec(f, c, 6, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	assert_int_equal(spy.reads, 1);
+	assert_int_equal(spy.writes, 0);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_zero_length_transfer(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(512, 0xcc, 0);
+	uint8_t c[10];
+
+	cdb10(c, 0x28, 5, 0, 0);
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 0);                      /* nothing of the buffer is data */
+	assert_int_equal(b->data[0], 0xcc);
+	cdb10(c, 0x2a, 5, 0, 0);
+	assert_good(f, exec(f, c, 10, NULL));
+	assert_int_equal(spy.reads + spy.writes, 0);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_short_buffer_refused(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(1023, 0x77, 3);
+	uint8_t c[10];
+
+	cdb10(c, 0x2a, 0, 2, 0);
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST, 0x0e03);
+	buf_free(b);
+	b = buf_new(1000, 0xcc, 0);
+	cdb10(c, 0x28, 0, 2, 0);
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST, 0x0e03);
+	assert_int_equal(b->data[0], 0xcc);
+	buf_free(b);
+	cdb10(c, 0x28, 0, 1, 0);                    /* no buffer at all */
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_ILLEGAL_REQUEST, 0x0e03);
+	assert_int_equal(spy.reads + spy.writes, 0);
+	assert_blocks_zero(f, 0, 2);
+	fix_free(f);
+}
+
+static void test_buffer_longer_than_transfer(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(10000, 0, 4);
+	uint8_t c[10];
+
+	/* A write uses only the blocks the CDB names. */
+	fill_pattern(b->data, b->len, 9);
+	cdb10(c, 0x2a, 10, 1, 0);
+	assert_good(f, exec(f, c, 10, b));
+	assert_false(f->cmd.read_len_valid);
+	buf_free(b);
+	assert_blocks_pattern(f, 10, 1, 9);
+	assert_blocks_zero(f, 11, 1);
+
+	/* A read fills one block and says so. */
+	b = buf_new(10000, 0xcc, 5);
+	cdb10(c, 0x28, 10, 1, 0);
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 512);
+	uint8_t want[512];
+	fill_pattern(want, sizeof(want), 9);
+	assert_memory_equal(b->data, want, 512);
+	assert_int_equal(b->data[512], 0xcc);
+	buf_free(b); /* also checks the iovecs were restored */
+	fix_free(f);
+}
+
+static void test_protect_refused(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(520, 0xcc, 0);
+	uint8_t c[16];
+
+	cdb10(c, 0x28, 0, 1, 0x20);
+	assert_invalid_field(f, exec(f, c, 10, b), 1, 7);
+	cdb16(c, 0x8a, 0, 1, 0xe0);
+	assert_invalid_field(f, exec(f, c, 16, b), 1, 7);
+	cdb12(c, 0xa8, 0, 1, 0x40);
+	assert_invalid_field(f, exec(f, c, 12, b), 1, 7);
+	assert_int_equal(spy.reads + spy.writes, 0);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_fua_dpo_passed(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(512, 0, 0);
+	uint8_t c[16];
+
+	cdb10(c, 0x2a, 0, 1, 0x08);
+	assert_good(f, exec(f, c, 10, b));
+	assert_true(spy.last_fua);
+	assert_false(spy.last_dpo);
+	cdb16(c, 0x88, 0, 1, 0x18);
+	assert_good(f, exec(f, c, 16, b));
+	assert_true(spy.last_fua);
+	assert_true(spy.last_dpo);
+	cdb12(c, 0xa8, 0, 1, 0x10);
+	assert_good(f, exec(f, c, 12, b));
+	assert_false(spy.last_fua);
+	assert_true(spy.last_dpo);
+	buf_free(b);
+	fix_free(f);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static void test_unknown_opcode(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	uint8_t c[32] = {0x04};                     /* FORMAT UNIT */
+
+	assert_sense(f, exec(f, c, 6, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	c[0] = 0xc5;                                /* vendor specific */
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	c[0] = 0xa3;                                /* MAINTENANCE IN */
+	assert_sense(f, exec(f, c, 12, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	c[0] = 0x7f;                                /* READ(32): needs type 2 PI */
+	c[7] = 0x18;
+	c[9] = 0x09;
+	assert_sense(f, exec(f, c, 32, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	c[0] = 0x28;                                /* truncated READ(10) */
+	assert_sense(f, exec(f, c, 6, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	assert_sense(f, exec(f, c, 0, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	assert_false(f->cmd.sense.sks_valid);
+	fix_free(f);
+}
+
+static void test_naca_refused(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	uint8_t c[16] = {0x00, 0, 0, 0, 0, 0x04};   /* TEST UNIT READY, NACA */
+
+	assert_invalid_field(f, exec(f, c, 6, NULL), 5, 2);
+	cdb16(c, 0x88, 0, 0, 0);
+	c[15] = 0x04;
+	assert_invalid_field(f, exec(f, c, 16, NULL), 15, 2);
+	c[15] = 0x01;                               /* LINK: obsolete, ignored */
+	assert_good(f, exec(f, c, 16, NULL));
+	fix_free(f);
+}
+
+static void test_handle_cdb_first(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	uint8_t c[10] = {0xc0};
+
+	spy_handler.handle_cdb = spy_handle_cdb;
+	assert_good(f, exec(f, c, 10, NULL));
+	c[0] = 0xc1;
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_HARDWARE_ERROR, 0x4400);
+	c[0] = 0x00;                                /* falls through to TUR */
+	assert_good(f, exec(f, c, 6, NULL));
+	c[0] = 0xc2;                                /* falls through, unknown */
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	assert_int_equal(spy.cdbs, 4);
+	fix_free(f);
+}
+
+static void test_response_reset(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct tcmud_cmd *c = &f->cmd;
+
+	memset(c, 0xff, sizeof(*c));
+	memset(c->cdb, 0, sizeof(c->cdb));
+	c->cdb_len = 6;
+	c->iov = NULL;
+	c->iov_cnt = 0;
+	c->data_len = 0;
+	assert_int_equal(tcmud_scsi_execute(&f->dev, c), TCMUD_STATUS_GOOD);
+	assert_int_equal(c->status, TCMUD_STATUS_GOOD);
+	assert_false(c->read_len_valid);
+	assert_int_equal(c->read_len, 0);
+	assert_int_equal(c->sense.key, 0);
+	assert_int_equal(c->sense.asc_ascq, 0);
+	assert_false(c->sense.info_valid);
+	assert_false(c->sense.sks_valid);
+	fix_free(f);
+}
+
+/* ---- MODE SENSE -------------------------------------------------------- */
+
+static void cdb_ms6(uint8_t *c, uint8_t flags, uint8_t pc_page, uint8_t sub, uint8_t alloc)
+{
+	memset(c, 0, 10);
+	c[0] = 0x1a;
+	c[1] = flags;
+	c[2] = pc_page;
+	c[3] = sub;
+	c[4] = alloc;
+}
+
+static void cdb_ms10(uint8_t *c, uint8_t flags, uint8_t pc_page, uint8_t sub, uint16_t alloc)
+{
+	memset(c, 0, 10);
+	c[0] = 0x5a;
+	c[1] = flags;
+	c[2] = pc_page;
+	c[3] = sub;
+	put16(&c[7], alloc);
+}
+
+static void test_mode_sense_caching(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 0);
+	uint8_t c[10];
+
+	cdb_ms6(c, 0x08, 0x08, 0, 255);             /* DBD, caching page */
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 24);
+	assert_int_equal(b->data[0], 23);           /* MODE DATA LENGTH */
+	assert_int_equal(b->data[2], 0x10);         /* DPOFUA, not WP */
+	assert_int_equal(b->data[3], 0);            /* no block descriptor */
+	assert_int_equal(b->data[4], 0x08);
+	assert_int_equal(b->data[5], 0x12);
+	assert_int_equal(b->data[6], 0x04);         /* WCE */
+	f->dev.hdev.write_cache = false;
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(b->data[6], 0x00);
+
+	cdb_ms6(c, 0x08, 0x48, 0, 255);             /* changeable values */
+	f->dev.hdev.write_cache = true;
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(b->data[4], 0x08);
+	assert_int_equal(b->data[5], 0x12);
+	assert_true(all_zero(&b->data[6], 18));
+	cdb_ms6(c, 0x08, 0x88, 0, 255);             /* default values */
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(b->data[6], 0x04);
+	cdb_ms6(c, 0x08, 0xc8, 0, 255);             /* saved values */
+	assert_sense(f, exec(f, c, 6, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_SAVING_PARAMS_NOT_SUPPORTED);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_mode_sense_block_descriptors(void **state)
+{
+	struct fix *f = fix_new(8192, 4096, false);
+	struct buf *b = buf_new(255, 0xcc, 1);
+	uint8_t c[10];
+
+	cdb_ms6(c, 0, 0x0a, 0, 255);                /* with block descriptor */
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 4 + 8 + 12);
+	assert_int_equal(b->data[0], 4 + 8 + 12 - 1);
+	assert_int_equal(b->data[3], 8);
+	assert_int_equal(be32(&b->data[4]), 8192);
+	assert_int_equal(be32(&b->data[8]) & 0xffffff, 4096);
+	assert_int_equal(b->data[12], 0x0a);
+
+	cdb_ms10(c, 0, 0x0a, 0, 255);               /* short descriptor in (10) */
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 8 + 8 + 12);
+	assert_int_equal(be16(&b->data[0]), 8 + 8 + 12 - 2);
+	assert_int_equal(b->data[3], 0x10);
+	assert_int_equal(b->data[4], 0);
+	assert_int_equal(be16(&b->data[6]), 8);
+	assert_int_equal(be32(&b->data[8]), 8192);
+
+	f->dev.hdev.num_lbas = (1ULL << 32) + 1;
+	assert_good(f, exec(f, c, 10, b));          /* capped in a short one */
+	assert_int_equal(be32(&b->data[8]), 0xffffffff);
+	cdb_ms10(c, 0x10, 0x0a, 0, 255);            /* LLBAA */
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 8 + 16 + 12);
+	assert_int_equal(b->data[4], 0x01);         /* LONGLBA */
+	assert_int_equal(be16(&b->data[6]), 16);
+	assert_true(be64(&b->data[8]) == (1ULL << 32) + 1);
+	assert_int_equal(be32(&b->data[20]), 4096);
+	assert_int_equal(b->data[24], 0x0a);
+	cdb_ms10(c, 0x18, 0x0a, 0, 255);            /* LLBAA and DBD */
+	assert_good(f, exec(f, c, 10, b));
+	assert_int_equal(b->data[4], 0x00);
+	assert_int_equal(be16(&b->data[6]), 0);
+	assert_int_equal(b->data[8], 0x0a);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_mode_sense_all_pages(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 2);
+	uint8_t c[10];
+
+	cdb_ms6(c, 0x08, 0x3f, 0, 255);
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 4 + 12 + 20 + 12 + 12);
+	assert_int_equal(b->data[0], 4 + 12 + 20 + 12 + 12 - 1);
+	assert_int_equal(b->data[4], 0x01);
+	assert_int_equal(b->data[16], 0x08);
+	assert_int_equal(b->data[36], 0x0a);
+	assert_int_equal(b->data[48], 0x1c);
+	assert_int_equal(b->data[38], 0x02);        /* control: GLTSD, no D_SENSE */
+	assert_int_equal(be16(&b->data[44]), 0xffff); /* busy timeout */
+	f->dev.d_sense = true;
+	cdb_ms6(c, 0x08, 0x3f, 0xff, 255);          /* all pages and subpages */
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 60);
+	assert_int_equal(b->data[38], 0x06);        /* D_SENSE */
+
+	cdb_ms6(c, 0x08, 0x3f, 0, 4);               /* allocation length 4 */
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 4);
+	assert_int_equal(b->data[0], 59);           /* still the full length */
+	cdb_ms10(c, 0x08, 0x3f, 0, 0);
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 0);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_mode_sense_errors(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 0);
+	uint8_t c[10];
+
+	cdb_ms6(c, 0, 0x08, 0x01, 255);             /* a subpage */
+	assert_invalid_field(f, exec(f, c, 6, b), 3, -1);
+	cdb_ms10(c, 0, 0x08, 0xff, 255);
+	assert_invalid_field(f, exec(f, c, 10, b), 3, -1);
+	cdb_ms6(c, 0, 0x3f, 0x01, 255);
+	assert_invalid_field(f, exec(f, c, 6, b), 3, -1);
+	cdb_ms6(c, 0, 0x19, 0, 255);                /* a page we do not have */
+	assert_invalid_field(f, exec(f, c, 6, b), 2, 5);
+	assert_int_equal(b->data[0], 0xcc);
+	buf_free(b);
+	fix_free(f);
+}
+
+/* ---- TUR, REQUEST SENSE, REPORT LUNS, SYNCHRONIZE CACHE ---------------- */
+
+static void test_tur_request_sense(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(255, 0xcc, 0);
+	uint8_t c[6] = {0x00};
+
+	assert_good(f, exec(f, c, 6, NULL));
+	c[0] = 0x03;
+	c[4] = 255;
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 18);
+	assert_int_equal(b->data[0], 0x70);
+	assert_int_equal(b->data[2], TCMUD_SK_NO_SENSE);
+	assert_int_equal(b->data[7], 10);
+	assert_int_equal(b->data[12], 0);
+	assert_int_equal(b->data[13], 0);
+	c[1] = 0x01;                                /* DESC */
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 8);
+	assert_int_equal(b->data[0], 0x72);
+	assert_int_equal(b->data[1], 0);
+	assert_int_equal(b->data[7], 0);
+	c[4] = 4;
+	assert_good(f, exec(f, c, 6, b));
+	assert_read_len(f, 4);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_report_luns(void **state)
+{
+	struct fix *f = fix_new(8192, 512, false);
+	struct buf *b = buf_new(64, 0xcc, 1);
+	uint8_t c[12] = {0xa0};
+
+	put32(&c[6], 64);
+	assert_good(f, exec(f, c, 12, b));
+	assert_read_len(f, 16);
+	assert_int_equal(be32(&b->data[0]), 8);
+	assert_true(all_zero(&b->data[4], 12));
+	assert_int_equal(b->data[16], 0xcc);
+	c[2] = 0x10;
+	assert_invalid_field(f, exec(f, c, 12, b), 2, -1);
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_sync_cache(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	uint8_t c[16];
+
+	cdb10(c, 0x35, 0, 0, 0);                    /* whole device */
+	assert_good(f, exec(f, c, 10, NULL));
+	cdb10(c, 0x35, 8191, 1, 0x02);              /* last block, IMMED */
+	assert_good(f, exec(f, c, 10, NULL));
+	cdb10(c, 0x35, 8192, 0, 0);
+	assert_good(f, exec(f, c, 10, NULL));
+	assert_int_equal(spy.flushes, 3);
+	cdb10(c, 0x35, 8192, 1, 0);
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb10(c, 0x35, 8000, 193, 0);
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb16(c, 0x91, 1ULL << 40, 0, 0);
+	assert_sense(f, exec(f, c, 16, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	cdb16(c, 0x91, 4096, 4096, 0);
+	assert_good(f, exec(f, c, 16, NULL));
+	assert_int_equal(spy.flushes, 4);
+
+	spy_handler.flush = NULL;                   /* no flush: nothing to do */
+	assert_good(f, exec(f, c, 16, NULL));
+	assert_int_equal(spy.flushes, 4);
+	fix_free(f);
+}
+
+/* ---- resize and cfgstring ---------------------------------------------- */
+
+static int resize(struct fix *f, uint64_t lbas)
+{
+	struct tcmud_reconfig rc = {.size_changed = true, .new_num_lbas = lbas};
+	int ret = tcmud_handler.reconfig(&f->dev.hdev, &rc);
+
+	if (ret == 0)
+		f->dev.hdev.num_lbas = lbas; /* the daemon's part */
+	return ret;
+}
+
+static int reconfig_cfg(struct fix *f, const char *cfg)
+{
+	struct tcmud_reconfig rc = {.cfgstring_changed = true, .new_cfgstring = cfg};
+
+	return tcmud_handler.reconfig(&f->dev.hdev, &rc);
+}
+
+static void test_resize(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true); /* 4 MiB */
+	struct buf *b = buf_new(512, 0xcc, 0);
+	uint8_t c[10];
+
+	write_blocks(f, 2900, 200, 11, 0);          /* crosses 1.5 MiB (3072) */
+	assert_int_equal(resize(f, 3072), 0);
+	cdb10(c, 0x28, 3072, 1, 0);
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	assert_blocks_pattern(f, 2900, 172, 11);    /* kept below the new end */
+
+	/* The handler itself refuses I/O past its end, whatever num_lbas says. */
+	f->dev.hdev.num_lbas = 8192;
+	cdb10(c, 0x28, 5000, 1, 0);
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	assert_int_equal(spy.reads, 2);
+	f->dev.hdev.num_lbas = 3072;
+
+	assert_int_equal(resize(f, 16384), 0);      /* grow to 8 MiB */
+	assert_blocks_pattern(f, 2900, 172, 11);
+	assert_blocks_zero(f, 3072, 2048);          /* what was cut reads as zeros */
+	write_blocks(f, 16383, 1, 12, 1);
+	assert_blocks_pattern(f, 16383, 1, 12);
+	assert_int_equal(resize(f, 16384 + 1), 0);  /* inside the last chunk */
+	assert_blocks_zero(f, 16384, 1);
+	assert_int_equal(resize(f, 0), -EINVAL);
+	assert_int_equal(resize(f, UINT64_MAX / 512), -ENOMEM);
+
+	assert_int_equal(reconfig_cfg(f, "size=8389120"), 0); /* 16385 blocks */
+	assert_int_equal(reconfig_cfg(f, "size=1M"), -EINVAL);
+	assert_int_equal(reconfig_cfg(f, "bogus=1"), -EINVAL);
+	struct tcmud_reconfig wc = {.write_cache_changed = true, .new_write_cache = false};
+	assert_int_equal(tcmud_handler.reconfig(&f->dev.hdev, &wc), 0);
+	assert_blocks_pattern(f, 16383, 1, 12);     /* refusals changed nothing */
+	buf_free(b);
+	fix_free(f);
+}
+
+static void test_check_config(void **state)
+{
+	char why[256];
+	static const char *const good[] = {"", "size=64M", "size=64M;", ";size=64M",
+					   "rd/size=64M", "size=67108864", "size=4k",
+					   "size=1T", " size=64M\n"};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(tcmud_handler.check_config(good[i], why, sizeof(why)), 0);
+	assert_int_equal(tcmud_handler.check_config("bogus=1", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bogus=1"));
+	assert_int_equal(tcmud_handler.check_config("size=12Q", why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "size=12Q"));
+	assert_int_equal(tcmud_handler.check_config("size=64M;bogus", why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "bogus"));
+	assert_int_equal(tcmud_handler.check_config("size=", why, sizeof(why)), -EINVAL);
+	assert_int_equal(tcmud_handler.check_config("size=0", why, sizeof(why)), -EINVAL);
+	assert_int_equal(tcmud_handler.check_config("size=M", why, sizeof(why)), -EINVAL);
+	assert_int_equal(tcmud_handler.check_config("size=64MM", why, sizeof(why)), -EINVAL);
+	assert_int_equal(tcmud_handler.check_config("size=16777216T", why, sizeof(why)),
+			 -EINVAL); /* 2^64 */
+	assert_int_equal(tcmud_handler.check_config("size=99999999999999999999", why,
+						    sizeof(why)), -EINVAL);
+	assert_int_equal(tcmud_handler.check_config("sizes=1", NULL, 0), -EINVAL);
+	assert_string_equal(tcmud_handler.subtype, "rd");
+	assert_non_null(tcmud_handler.cfg_desc);
+	assert_int_equal(tcmud_handler.api_version, TCMUD_HANDLER_API_VERSION);
+}
+
+static int open_with(const char *cfg, uint64_t lbas, uint32_t bs, char *why, size_t len)
+{
+	struct tcmud_hdev dev = {.name = "rd0", .cfgstring = cfg, .num_lbas = lbas,
+				 .block_size = bs};
+	int ret = tcmud_handler.open(&dev, why, len);
+
+	if (ret == 0) {
+		assert_non_null(dev.priv);
+		tcmud_handler.close(&dev);
+		assert_null(dev.priv);
+	}
+	return ret;
+}
+
+static void test_open_config(void **state)
+{
+	char why[256];
+
+	assert_int_equal(open_with("", 131072, 512, why, sizeof(why)), 0);
+	assert_int_equal(open_with("size=64M", 131072, 512, why, sizeof(why)), 0);
+	assert_int_equal(open_with("size=64M", 16384, 4096, why, sizeof(why)), 0);
+	assert_int_equal(open_with("size=1M", 131072, 512, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "1048576"));
+	assert_non_null(strstr(why, "67108864"));
+	assert_int_equal(open_with("bogus=1", 131072, 512, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "bogus=1"));
+	assert_int_equal(open_with("size=12Q", 131072, 512, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "size=12Q"));
+	assert_int_equal(open_with("size=1000", 131072, 512, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "multiple"));
+	assert_int_equal(open_with("", 0, 512, why, sizeof(why)), -EINVAL);
+	assert_int_equal(open_with("", 8, 0, why, sizeof(why)), -EINVAL);
+	assert_int_equal(open_with("", UINT64_MAX / 2, 512, why, sizeof(why)), -EINVAL);
+	/* Fits 64 bits but not memory: refused, not wrapped around. */
+	assert_int_equal(open_with("", UINT64_MAX / 512, 512, why, sizeof(why)), -ENOMEM);
+	assert_non_null(strstr(why, "cannot allocate"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inquiry_standard),
+		cmocka_unit_test(test_inquiry_product_padding),
+		cmocka_unit_test(test_inquiry_alloc_length),
+		cmocka_unit_test(test_vpd_supported),
+		cmocka_unit_test(test_vpd_unit_serial),
+		cmocka_unit_test(test_vpd_device_id),
+		cmocka_unit_test(test_vpd_device_id_long_serial),
+		cmocka_unit_test(test_vpd_block_limits),
+		cmocka_unit_test(test_inquiry_errors),
+		cmocka_unit_test(test_ident_naa),
+		cmocka_unit_test(test_read_capacity10),
+		cmocka_unit_test(test_read_capacity16),
+		cmocka_unit_test(test_roundtrip_512),
+		cmocka_unit_test(test_roundtrip_4096),
+		cmocka_unit_test(test_rw6_zero_is_256),
+		cmocka_unit_test(test_lba_range),
+		cmocka_unit_test(test_zero_length_transfer),
+		cmocka_unit_test(test_short_buffer_refused),
+		cmocka_unit_test(test_buffer_longer_than_transfer),
+		cmocka_unit_test(test_protect_refused),
+		cmocka_unit_test(test_fua_dpo_passed),
+		cmocka_unit_test(test_unknown_opcode),
+		cmocka_unit_test(test_naca_refused),
+		cmocka_unit_test(test_handle_cdb_first),
+		cmocka_unit_test(test_response_reset),
+		cmocka_unit_test(test_mode_sense_caching),
+		cmocka_unit_test(test_mode_sense_block_descriptors),
+		cmocka_unit_test(test_mode_sense_all_pages),
+		cmocka_unit_test(test_mode_sense_errors),
+		cmocka_unit_test(test_tur_request_sense),
+		cmocka_unit_test(test_report_luns),
+		cmocka_unit_test(test_sync_cache),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_check_config),
+		cmocka_unit_test(test_open_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
