@@ -159,7 +159,8 @@ struct tcmud_handler {
 	const char *subtype;            /* "rd": serves dev_config "rd/..." */
 	const char *cfg_desc;           /* one line describing the cfgstring */
 
-	/* Validate a cfgstring. 0, or -errno with a reason in why. Optional. */
+	/* Validate a cfgstring: dev_config without the leading "<subtype>/"
+	 * ("" for "rd" and "rd/"). 0, or -errno with a reason in why. Optional. */
 	int (*check_config)(const char *cfgstring, char *why, size_t why_len);
 
 	/* Bring a device up / down. open returns 0 or -errno (reason in why). */
