@@ -53,8 +53,9 @@ static void complete_cmd(struct tcmud_device *dev, struct tcmud_cmd *cmd)
 
 static void log_tmr(const struct tcmud_device *dev, const struct tcmud_ring_tmr *tmr)
 {
-	log_info("%s: task management function %u named %u commands, %u still outstanding "
-		 "were aborted", dev->id.dev, tmr->type, tmr->cmd_cnt, tmr->aborted);
+	log_info("%s: task management function %u named %u commands, %u of them still "
+		 "outstanding (they complete as TASK ABORTED)", dev->id.dev, tmr->type,
+		 tmr->cmd_cnt, tmr->aborted);
 }
 
 /* Drain the ring: run every queued command, then publish and ring once. */

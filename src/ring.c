@@ -10,6 +10,10 @@
  *   [cmd_head, ...)         the kernel's free space
  * Every shared value is copied into a local once (shm_copy) and only the copy
  * is validated and used.
+ *
+ * r->inflight has a bit per outstanding cmd_id, r->aborted one per outstanding
+ * cmd_id a TMR named; aborted is always a subset of inflight, as a marked
+ * command stays outstanding until it is completed (with TASK ABORTED).
  */
 #include "ring.h"
 
@@ -205,6 +209,20 @@ int tcmud_ring_attach(struct tcmud_ring *r, void *base, size_t size,
 /* -------------------------------------------------------------- entries */
 
 /*
+ * The loops over entries stop only when the position reaches their limit, so
+ * an entry must move the position forward. Already implied by the minimum
+ * lengths; checked on its own so that no change there can make a loop spin.
+ */
+static bool entry_advances(struct tcmud_ring *r, const struct entry_hdr *h)
+{
+	if (h->len)
+		return true;
+	ring_fail(r, "%s entry at ring offset %u: zero length, the ring cannot advance",
+		  op_name(h->op), h->off);
+	return false;
+}
+
+/*
  * Read and validate the entry header at ring offset 'off'. 'limit' is how far
  * the entry may reach (up to cmd_head when parsing, up to the parse position
  * when re-reading a slot at the tail); 'bound' names that limit in r->why.
@@ -243,7 +261,7 @@ static bool read_hdr(struct tcmud_ring *r, uint32_t off, uint32_t limit,
 			  op_name(h->op), off, h->len, bound, limit);
 		return false;
 	}
-	return true;
+	return entry_advances(r, h);
 }
 
 /* PAD and TMR entries need no reply: the tail moves over them right away. */
@@ -329,6 +347,7 @@ static int complete_at_tail(struct tcmud_ring *r, uint16_t cmd_id,
 	write_rsp(r, h.off, cmd_id, rsp);
 	r->tail = ring_advance(r, h.off, h.len);
 	bit_clear(r->inflight, cmd_id);
+	bit_clear(r->aborted, cmd_id);
 	r->outstanding--;
 	/* Release the PAD/TMR slots behind it even if nothing else completes. */
 	return tail_to_cmd_slot(r, &h) < 0 ? -EIO : 0;
@@ -338,12 +357,20 @@ int tcmud_ring_complete(struct tcmud_ring *r, uint16_t cmd_id,
 			const struct tcmud_ring_rsp *rsp)
 {
 	static const struct tcmud_ring_rsp good;
+	static const struct tcmud_ring_rsp aborted = { .status = TCMUD_STATUS_TASK_ABORTED };
 
 	if (r->broken)
 		return -EIO;
 	if (!bit_test(r->inflight, cmd_id))
-		return bit_test(r->aborted, cmd_id) ? -ESTALE : -ENOENT;
+		return -ENOENT;
+	if (bit_test(r->aborted, cmd_id))
+		rsp = &aborted;
 	return complete_at_tail(r, cmd_id, rsp ? rsp : &good);
+}
+
+bool tcmud_ring_cmd_aborted(const struct tcmud_ring *r, uint16_t cmd_id)
+{
+	return bit_test(r->aborted, cmd_id);
 }
 
 bool tcmud_ring_flush(struct tcmud_ring *r)
@@ -540,7 +567,6 @@ static enum tcmud_ring_event parse_cmd(struct tcmud_ring *r, const struct entry_
 		return TCMUD_RING_BROKEN;
 	cmd->tag = h->cmd_id;
 	bit_set(r->inflight, h->cmd_id);
-	bit_clear(r->aborted, h->cmd_id); /* the kernel reused the id */
 	r->outstanding++;
 	r->cmds++;
 	r->next = ring_advance(r, h->off, h->len);
@@ -549,13 +575,14 @@ static enum tcmud_ring_event parse_cmd(struct tcmud_ring *r, const struct entry_
 
 /* ------------------------------------------------------------------- TMR */
 
-static bool abort_cmd(struct tcmud_ring *r, uint16_t cmd_id)
+/*
+ * Mark outstanding cmd_id aborted; true if it was not marked yet. It is not
+ * completed here: its cmd_id and data blocks stay ours until the caller is
+ * done with them and completes it.
+ */
+static bool mark_aborted(struct tcmud_ring *r, uint16_t cmd_id)
 {
-	static const struct tcmud_ring_rsp aborted = { .status = TCMUD_STATUS_TASK_ABORTED };
-
-	if (!bit_test(r->inflight, cmd_id))
-		return false;
-	if (complete_at_tail(r, cmd_id, &aborted))
+	if (!bit_test(r->inflight, cmd_id) || bit_test(r->aborted, cmd_id))
 		return false;
 	bit_set(r->aborted, cmd_id);
 	return true;
@@ -566,7 +593,7 @@ static enum tcmud_ring_event parse_tmr(struct tcmud_ring *r, const struct entry_
 {
 	uint8_t raw[TMR_MIN_SIZE];
 	const uint8_t *ids = ring_ptr(r, h->off) + offsetof(struct tcmu_tmr_entry, cmd_ids);
-	uint32_t cnt, aborted = 0;
+	uint32_t cnt, marked = 0;
 
 	shm_copy(raw, ring_ptr(r, h->off), sizeof(raw));
 	memcpy(&cnt, raw + offsetof(struct tcmu_tmr_entry, cmd_cnt), sizeof(cnt));
@@ -579,16 +606,14 @@ static enum tcmud_ring_event parse_tmr(struct tcmud_ring *r, const struct entry_
 		uint16_t id;
 
 		shm_copy(&id, ids + (size_t)i * sizeof(id), sizeof(id));
-		aborted += abort_cmd(r, id);
-		if (r->broken)
-			return TCMUD_RING_BROKEN;
+		marked += mark_aborted(r, id);
 	}
 	consume_entry(r, h);
 	r->tmrs++;
 	if (tmr) {
 		tmr->type = raw[offsetof(struct tcmu_tmr_entry, tmr_type)];
 		tmr->cmd_cnt = cnt;
-		tmr->aborted = aborted;
+		tmr->aborted = marked;
 	}
 	return TCMUD_RING_TMR;
 }

@@ -51,7 +51,7 @@ struct tcmud_ring {
 	char why[192];            /* why the ring is broken */
 
 	uint64_t inflight[TCMUD_RING_MAX_CMD_ID / 64]; /* bit per outstanding cmd_id */
-	uint64_t aborted[TCMUD_RING_MAX_CMD_ID / 64];  /* completed by a TMR already */
+	uint64_t aborted[TCMUD_RING_MAX_CMD_ID / 64];  /* outstanding, named by a TMR */
 
 	/* counters */
 	uint64_t cmds;
@@ -65,13 +65,14 @@ enum tcmud_ring_event {
 	TCMUD_RING_BROKEN = -1,   /* corrupt entry: r->why says what */
 	TCMUD_RING_EMPTY = 0,     /* nothing between next and cmd_head */
 	TCMUD_RING_CMD = 1,       /* *cmd filled; complete it with cmd->tag */
-	TCMUD_RING_TMR = 2,       /* *tmr filled; named commands were aborted */
+	TCMUD_RING_TMR = 2,       /* *tmr filled; named commands were marked aborted */
 };
 
 struct tcmud_ring_tmr {
 	uint8_t type;             /* TCMU_TMR_* */
 	uint32_t cmd_cnt;         /* how many cmd_ids it named */
-	uint32_t aborted;         /* how many of them were outstanding and got aborted */
+	uint32_t aborted;         /* how many outstanding ones it newly marked aborted
+				     (one already marked is not counted again) */
 };
 
 /* The reply the engine writes for one command. */
@@ -96,22 +97,37 @@ int tcmud_ring_attach(struct tcmud_ring *r, void *base, size_t size,
 /*
  * Parse the next entry. For a CMD, fills cmd (cdb copied, iovs translated to
  * pointers into the mapping and stored in iov_buf, which holds iov_cap
- * entries; cmd->tag = cmd_id). PAD entries are skipped. TMR entries abort
- * (complete with TASK ABORTED) every named command still outstanding and are
- * reported through tmr (may be NULL).
+ * entries; cmd->tag = cmd_id). PAD entries are skipped. A TMR entry marks
+ * every named command that is still outstanding as aborted (see
+ * tcmud_ring_cmd_aborted()) and completes none of them: until the caller
+ * completes it, a marked command keeps its cmd_id and its data buffers, which
+ * the kernel frees and reuses only once it sees the completion. Ids that are
+ * not outstanding are ignored. The TMR is reported through tmr (may be NULL);
+ * its slot needs no reply and goes back to the kernel like a PAD's.
  */
 enum tcmud_ring_event tcmud_ring_next(struct tcmud_ring *r, struct tcmud_cmd *cmd,
 				      struct iovec *iov_buf, size_t iov_cap,
 				      struct tcmud_ring_tmr *tmr);
 
 /*
- * Complete an outstanding command, in any order. Returns 0, -ENOENT if cmd_id
- * is not outstanding (never sent, or already completed: the reply is dropped
- * so the kernel never sees a duplicate), -ESTALE if a TMR already aborted it
- * (dropped likewise), -EIO if the ring is broken.
+ * Complete an outstanding command, in any order; rsp NULL means GOOD. For a
+ * command marked aborted by a TMR the reply is TASK ABORTED without sense,
+ * READ_LEN or UNKNOWN_OP, whatever rsp says, and the mark is cleared. The
+ * handler must not touch the command's data buffers afterwards: the kernel
+ * frees them and may hand out the cmd_id again.
+ * Returns 0, -ENOENT if cmd_id is not outstanding (never sent, or already
+ * completed: the reply is dropped so the kernel never sees a duplicate), -EIO
+ * if the ring is broken.
  */
 int tcmud_ring_complete(struct tcmud_ring *r, uint16_t cmd_id,
 			const struct tcmud_ring_rsp *rsp);
+
+/*
+ * Whether outstanding cmd_id is marked aborted by a TMR, so that a handler
+ * still working on it may stop early (it completes it all the same). False for
+ * ids that are not outstanding.
+ */
+bool tcmud_ring_cmd_aborted(const struct tcmud_ring *r, uint16_t cmd_id);
 
 /*
  * Publish cmd_tail (store-release) and ring the doorbell once, if anything was

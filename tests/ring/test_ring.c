@@ -578,14 +578,78 @@ static void test_resume_from_nonzero_tail(void **state)
 
 /* ------------------------------------------------------------------- TMR */
 
+/*
+ * Marks are only ever on outstanding commands (aborted within inflight), and
+ * inflight holds exactly the outstanding ones. Returns how many are marked.
+ */
+static unsigned assert_marks_within_inflight(const struct tcmud_ring *r)
+{
+	unsigned marked = 0, inflight = 0;
+
+	for (size_t i = 0; i < TCMUD_RING_MAX_CMD_ID / 64; i++) {
+		assert_int_equal(r->aborted[i] & ~r->inflight[i], 0);
+		marked += (unsigned)__builtin_popcountll(r->aborted[i]);
+		inflight += (unsigned)__builtin_popcountll(r->inflight[i]);
+	}
+	assert_int_equal(inflight, r->outstanding);
+	return marked;
+}
+
+/* A handler that never noticed the abort completes a marked command late. */
+static void complete_marked_late(struct fk_env *e, uint16_t id)
+{
+	uint8_t sense[18] = { 0x70, 0, TCMUD_SK_ILLEGAL_REQUEST, 0, 0, 0, 0, 10 };
+	struct tcmud_ring_rsp rsp = { .status = TCMUD_STATUS_GOOD, .unknown_op = true,
+				      .read_len_valid = true, .read_len = 512,
+				      .sense = sense, .sense_len = sizeof(sense) };
+
+	assert_true(tcmud_ring_cmd_aborted(&e->r, id));
+	assert_int_equal(tcmud_ring_complete(&e->r, id, &rsp), 0);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, id));
+}
+
+/* The kernel reaped id once, as TASK ABORTED with no sense, READ_LEN or flags. */
+static void assert_reaped_aborted(const struct fake_kernel *fk, uint16_t id)
+{
+	static const uint8_t zero[TCMU_SENSE_BUFFERSIZE];
+	const struct fk_result *res = fk_result(fk, id);
+
+	assert_false(fk_cmd(fk, id)->inflight);
+	assert_int_equal(res->completions, 1);
+	assert_int_equal(res->status, TCMUD_STATUS_TASK_ABORTED);
+	assert_int_equal(res->uflags, 0);
+	assert_int_equal(res->read_len, 0);
+	assert_memory_equal(res->sense, zero, sizeof(zero));
+}
+
+/* Marked, not completed: the kernel still holds the command and saw nothing. */
+static void assert_still_held(const struct fk_env *e, uint16_t id)
+{
+	assert_true(tcmud_ring_cmd_aborted(&e->r, id));
+	assert_true(fk_cmd(&e->fk, id)->inflight);
+	assert_int_equal(fk_result(&e->fk, id)->completions, 0);
+}
+
+/* Completing id again: -ENOENT, not a byte written, nothing to publish. */
+static void assert_completion_dropped(struct fk_env *e, uint16_t id)
+{
+	uint8_t *before = malloc(e->fk.size);
+	struct tcmud_ring_rsp rsp = { .status = TCMUD_STATUS_GOOD };
+
+	assert_non_null(before);
+	memcpy(before, e->fk.map, e->fk.size);
+	assert_int_equal(tcmud_ring_complete(&e->r, id, &rsp), -ENOENT);
+	assert_memory_equal(before, e->fk.map, e->fk.size);
+	assert_false(tcmud_ring_flush(&e->r));
+	free(before);
+}
+
 static void test_tmr_abort_task(void **state)
 {
 	struct fk_env *e = fk_env_new(4104, FK_BLOCK_SIZE, 0);
 	uint16_t a = fk_env_queue_nodata(e, 0x00);
 	uint16_t b = fk_env_queue_nodata(e, 0x00);
 	uint16_t c = fk_env_queue_nodata(e, 0x00);
-	uint8_t before[4104];
-	struct tcmud_ring_rsp good = { 0 };
 
 	(void)state;
 	for (unsigned i = 0; i < 3; i++)
@@ -596,30 +660,39 @@ static void test_tmr_abort_task(void **state)
 	assert_int_equal(e->tmr.cmd_cnt, 1);
 	assert_int_equal(e->tmr.aborted, 1);
 	assert_int_equal(e->r.tmrs, 1);
-	assert_int_equal(e->r.outstanding, 2);
-	assert_true(tcmud_ring_flush(&e->r));
-	assert_int_equal(fk_result(&e->fk, b)->completions, 1);
-	assert_int_equal(fk_result(&e->fk, b)->status, TCMUD_STATUS_TASK_ABORTED);
+	assert_int_equal(e->r.outstanding, 3); /* marked, not completed */
+	assert_int_equal(assert_marks_within_inflight(&e->r), 1);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, a));
+	assert_false(tcmud_ring_cmd_aborted(&e->r, c));
+	assert_false(tcmud_ring_flush(&e->r)); /* the TMR wrote nothing */
+	assert_still_held(e, b);
 
-	/* The handler finishes b late: dropped, nothing written, nothing to flush. */
-	memcpy(before, e->fk.map + FK_CMDR_OFF, sizeof(before));
-	assert_int_equal(tcmud_ring_complete(&e->r, b, &good), -ESTALE);
-	assert_memory_equal(before, e->fk.map + FK_CMDR_OFF, sizeof(before));
-	assert_false(tcmud_ring_flush(&e->r));
-	assert_int_equal(tcmud_ring_complete(&e->r, b, &good), -ESTALE);
-
-	fk_env_complete(e, c, TCMUD_STATUS_GOOD);
+	/* a finishes: the kernel gets a, still nothing for b. */
 	fk_env_complete(e, a, TCMUD_STATUS_GOOD);
 	assert_true(tcmud_ring_flush(&e->r));
 	assert_int_equal(fk_result(&e->fk, a)->completions, 1);
-	assert_int_equal(fk_result(&e->fk, c)->completions, 1);
+	assert_still_held(e, b);
+
+	/* The handler finishes b late, unaware of the abort: it becomes TASK ABORTED. */
+	complete_marked_late(e, b);
+	assert_int_equal(assert_marks_within_inflight(&e->r), 0);
+	assert_true(tcmud_ring_flush(&e->r));
+	assert_reaped_aborted(&e->fk, b);
+	assert_completion_dropped(e, b);
 	assert_int_equal(fk_result(&e->fk, b)->completions, 1);
+
+	fk_env_complete(e, c, TCMUD_STATUS_GOOD);
+	assert_true(tcmud_ring_flush(&e->r));
+	assert_int_equal(fk_result(&e->fk, c)->completions, 1);
+	assert_int_equal(fk_result(&e->fk, c)->status, TCMUD_STATUS_GOOD);
+	assert_int_equal(e->r.outstanding, 0);
 	assert_int_equal(fk_cmd_tail(&e->fk), e->fk.head); /* TMR slot released too */
 	fk_env_free(e);
 }
 
 static void test_tmr_lun_reset(void **state)
 {
+	static const unsigned late[] = { 4, 0, 2, 1 };
 	struct fk_env *e = fk_env_new(4104, FK_BLOCK_SIZE, 0);
 	uint16_t ids[5];
 
@@ -634,19 +707,57 @@ static void test_tmr_lun_reset(void **state)
 	assert_int_equal(e->tmr.type, TCMU_TMR_LUN_RESET);
 	assert_int_equal(e->tmr.cmd_cnt, 5);
 	assert_int_equal(e->tmr.aborted, 4);
-	assert_int_equal(e->r.outstanding, 0);
-	assert_true(tcmud_ring_flush(&e->r));
+	assert_int_equal(e->r.outstanding, 4);
+	assert_int_equal(assert_marks_within_inflight(&e->r), 4);
+	assert_true(tcmud_ring_flush(&e->r)); /* ids[3] only */
 	assert_int_equal(e->fk.doorbells, 1);
-	for (unsigned i = 0; i < 5; i++) {
-		struct tcmud_ring_rsp rsp = { 0 };
+	assert_int_equal(fk_result(&e->fk, ids[3])->completions, 1);
+	assert_int_equal(fk_result(&e->fk, ids[3])->status, TCMUD_STATUS_GOOD);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, ids[3]));
+	for (unsigned i = 0; i < 4; i++)
+		assert_still_held(e, ids[late[i]]);
 
-		assert_int_equal(fk_result(&e->fk, ids[i])->completions, 1);
-		assert_int_equal(fk_result(&e->fk, ids[i])->status,
-				 i == 3 ? TCMUD_STATUS_GOOD : TCMUD_STATUS_TASK_ABORTED);
-		assert_int_equal(tcmud_ring_complete(&e->r, ids[i], &rsp),
-				 i == 3 ? -ENOENT : -ESTALE);
-	}
-	assert_false(tcmud_ring_flush(&e->r));
+	for (unsigned i = 0; i < 4; i++)
+		complete_marked_late(e, ids[late[i]]);
+	assert_true(tcmud_ring_flush(&e->r));
+	assert_int_equal(e->fk.doorbells, 2);
+	for (unsigned i = 0; i < 4; i++)
+		assert_reaped_aborted(&e->fk, ids[late[i]]);
+	for (unsigned i = 0; i < 5; i++)
+		assert_completion_dropped(e, ids[i]);
+	assert_int_equal(fk_result(&e->fk, ids[0])->completions, 1);
+	assert_int_equal(e->r.outstanding, 0);
+	assert_int_equal(assert_marks_within_inflight(&e->r), 0);
+	assert_int_equal(fk_cmd_tail(&e->fk), e->fk.head);
+	fk_env_free(e);
+}
+
+static void test_tmr_marks_each_command_once(void **state)
+{
+	struct fk_env *e = fk_env_new(4104, FK_BLOCK_SIZE, 0);
+	uint16_t a = fk_env_queue_nodata(e, 0x00);
+	uint16_t b = fk_env_queue_nodata(e, 0x00);
+	uint16_t named[4] = { a, b, a, 999 };
+
+	(void)state;
+	fk_env_next_cmd(e);
+	fk_env_next_cmd(e);
+	assert_int_equal(fk_queue_tmr(&e->fk, TCMU_TMR_ABORT_TASK_SET, named, 4), 0);
+	assert_int_equal(fk_queue_tmr(&e->fk, TCMU_TMR_ABORT_TASK, &a, 1), 0);
+	assert_int_equal(fk_env_next(e), TCMUD_RING_TMR);
+	assert_int_equal(e->tmr.cmd_cnt, 4);
+	assert_int_equal(e->tmr.aborted, 2);
+	assert_int_equal(fk_env_next(e), TCMUD_RING_TMR);
+	assert_int_equal(e->tmr.cmd_cnt, 1);
+	assert_int_equal(e->tmr.aborted, 0); /* a was marked already */
+	assert_int_equal(e->r.tmrs, 2);
+	assert_int_equal(assert_marks_within_inflight(&e->r), 2);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, 999));
+	complete_marked_late(e, b);
+	complete_marked_late(e, a);
+	assert_true(tcmud_ring_flush(&e->r));
+	assert_reaped_aborted(&e->fk, a);
+	assert_reaped_aborted(&e->fk, b);
 	assert_int_equal(fk_cmd_tail(&e->fk), e->fk.head);
 	fk_env_free(e);
 }
@@ -669,6 +780,9 @@ static void test_tmr_names_nothing_outstanding(void **state)
 	assert_int_equal(fk_env_next(e), TCMUD_RING_TMR);
 	assert_int_equal(e->tmr.cmd_cnt, 3);
 	assert_int_equal(e->tmr.aborted, 0);
+	assert_int_equal(assert_marks_within_inflight(&e->r), 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_false(tcmud_ring_cmd_aborted(&e->r, named[i]));
 	assert_int_equal(fk_env_next(e), TCMUD_RING_EMPTY);
 	/* Nothing outstanding, yet the TMR's ring space goes back to the kernel. */
 	assert_true(tcmud_ring_flush(&e->r));
@@ -679,25 +793,40 @@ static void test_tmr_names_nothing_outstanding(void **state)
 	fk_env_free(e);
 }
 
-static void test_tmr_aborted_id_reused(void **state)
+static void test_tmr_aborted_id_held_until_completed(void **state)
 {
 	struct fk_env *e = fk_env_new(1000, FK_BLOCK_SIZE, 0);
 	uint16_t a = fk_env_queue_nodata(e, 0x00);
-	uint16_t again;
+	uint16_t other;
 
 	(void)state;
 	fk_env_next_cmd(e);
 	assert_int_equal(fk_queue_tmr(&e->fk, TCMU_TMR_ABORT_TASK, &a, 1), 0);
 	assert_int_equal(fk_env_next(e), TCMUD_RING_TMR);
+	assert_int_equal(e->tmr.aborted, 1);
+	assert_false(tcmud_ring_flush(&e->r));
+	/* The kernel hands out the lowest free id, and a is not free. */
+	other = fk_env_queue_nodata(e, 0x00);
+	assert_int_not_equal(other, a);
+	assert_int_equal(fk_env_next_cmd(e), other);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, other));
+	assert_still_held(e, a);
+
+	complete_marked_late(e, a);
 	assert_true(tcmud_ring_flush(&e->r));
-	/* The kernel hands out the lowest free id: the aborted one comes back. */
-	again = fk_env_queue_nodata(e, 0x00);
-	assert_int_equal(again, a);
+	assert_reaped_aborted(&e->fk, a);
+	/* Only now is a free: the next command gets it, fresh and unmarked. */
+	assert_int_equal(fk_env_queue_nodata(e, 0x00), a);
 	assert_int_equal(fk_env_next_cmd(e), a);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, a));
+	assert_int_equal(assert_marks_within_inflight(&e->r), 0);
 	fk_env_complete(e, a, TCMUD_STATUS_GOOD);
+	fk_env_complete(e, other, TCMUD_STATUS_GOOD);
 	assert_true(tcmud_ring_flush(&e->r));
 	assert_int_equal(fk_result(&e->fk, a)->status, TCMUD_STATUS_GOOD);
 	assert_int_equal(fk_result(&e->fk, a)->completions, 1);
+	assert_int_equal(fk_result(&e->fk, other)->status, TCMUD_STATUS_GOOD);
+	assert_int_equal(fk_cmd_tail(&e->fk), e->fk.head);
 	fk_env_free(e);
 }
 
@@ -710,13 +839,15 @@ struct lap_state {
 	uint32_t seed[FK_NR_IDS];      /* data pattern seed per id */
 	uint8_t cdb[FK_NR_IDS][32];
 	uint8_t cdb_len[FK_NR_IDS];
-	bool aborted[FK_NR_IDS];
+	bool aborted[FK_NR_IDS];       /* named by a TMR while outstanding, not completed */
 	uint16_t outstanding[FK_NR_IDS];
 	unsigned n_out;
 	uint16_t queued[FK_NR_IDS];    /* queued, not yet parsed, in order */
 	unsigned n_queued;
 	uint32_t gen;
-	uint64_t tmr_aborted;          /* commands aborted by TMRs, as the engine said */
+	uint64_t marks;                /* commands the TMRs should mark */
+	uint64_t tmr_aborted;          /* commands the TMRs marked, as the engine said */
+	uint64_t aborted_reaped;       /* TASK ABORTED completions the kernel reaped */
 };
 
 static uint32_t lap_rand(struct lap_state *s, uint32_t n)
@@ -776,18 +907,38 @@ static bool lap_queue_cmd(struct lap_state *s)
 	return true;
 }
 
-/* Maybe queue a TMR naming a few commands the kernel has handed out. */
+/*
+ * What the engine must do with an id named by a TMR queued now: the commands
+ * the kernel holds (queued or outstanding) come before the TMR in the ring, so
+ * they are outstanding when it is parsed and get marked, once. Any other id is
+ * ignored, even if a command queued after the TMR gets it.
+ */
+static void lap_expect_mark(struct lap_state *s, uint16_t id)
+{
+	if (!fk_cmd(&s->e->fk, id)->inflight || s->aborted[id])
+		return;
+	s->aborted[id] = true;
+	s->marks++;
+}
+
+/* Queue a TMR naming a few queued and outstanding commands and random ids. */
 static void lap_queue_tmr(struct lap_state *s)
 {
-	uint16_t ids[4];
+	uint16_t ids[8];
 	uint32_t n = 0;
 
 	for (unsigned i = 0; i < s->n_queued && n < 4; i++)
 		if (lap_rand(s, 4) == 0)
 			ids[n++] = s->queued[i];
-	if (fk_queue_tmr(&s->e->fk, TCMU_TMR_ABORT_TASK, ids, n) == 0)
-		for (uint32_t i = 0; i < n; i++)
-			s->aborted[ids[i]] = true;
+	for (unsigned i = 0; i < s->n_out && n < 6; i++)
+		if (lap_rand(s, 8) == 0)
+			ids[n++] = s->outstanding[i];
+	while (n < 8 && lap_rand(s, 2))
+		ids[n++] = (uint16_t)lap_rand(s, 64);
+	if (fk_queue_tmr(&s->e->fk, TCMU_TMR_ABORT_TASK, ids, n) != 0)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		lap_expect_mark(s, ids[i]);
 }
 
 static void lap_check_cmd(struct lap_state *s)
@@ -798,6 +949,7 @@ static void lap_check_cmd(struct lap_state *s)
 
 	assert_int_equal(id, s->queued[0]);
 	memmove(s->queued, s->queued + 1, --s->n_queued * sizeof(s->queued[0]));
+	assert_false(tcmud_ring_cmd_aborted(&e->r, id)); /* a fresh command */
 	assert_int_equal(e->cmd.cdb_len, s->cdb_len[id]);
 	assert_memory_equal(e->cmd.cdb, s->cdb[id], s->cdb_len[id]);
 	assert_int_equal(e->cmd.iov_cnt, kc->iov_cnt);
@@ -823,10 +975,54 @@ static void lap_drain(struct lap_state *s)
 	}
 }
 
-/*
- * Complete a random part of the outstanding commands, in random order.
- * Aborted ones stay listed until the kernel has reaped their abort.
- */
+/* After a drain the engine's marks are exactly the expected ones. */
+static void lap_check_marks(const struct lap_state *s)
+{
+	unsigned marked = 0;
+
+	assert_int_equal(s->tmr_aborted, s->marks);
+	assert_int_equal(s->e->r.outstanding, s->n_out);
+	for (unsigned i = 0; i < s->n_out; i++) {
+		uint16_t id = s->outstanding[i];
+
+		assert_int_equal(tcmud_ring_cmd_aborted(&s->e->r, id), s->aborted[id]);
+		marked += s->aborted[id];
+	}
+	assert_int_equal(assert_marks_within_inflight(&s->e->r), marked);
+}
+
+/* Complete id with its status, sense and a READ_LEN, aborted or not. */
+static void lap_complete_one(struct lap_state *s, uint16_t id)
+{
+	uint8_t sense[18] = { 0x70, 0, (uint8_t)id };
+	struct tcmud_ring_rsp rsp = { .status = status_for(id), .sense = sense,
+				      .sense_len = sizeof(sense), .read_len_valid = true,
+				      .read_len = id };
+
+	assert_int_equal(tcmud_ring_complete(&s->e->r, id, &rsp), 0);
+	assert_false(tcmud_ring_cmd_aborted(&s->e->r, id));
+}
+
+/* What the kernel reaped for id: its own reply, or TASK ABORTED if marked. */
+static void lap_check_reaped(struct lap_state *s, uint16_t id)
+{
+	const struct fk_result *res = fk_result(&s->e->fk, id);
+
+	if (s->aborted[id]) {
+		assert_reaped_aborted(&s->e->fk, id);
+		s->aborted[id] = false;
+		s->aborted_reaped++;
+		return;
+	}
+	assert_int_equal(res->completions, 1);
+	assert_int_equal(res->status, status_for(id));
+	assert_int_equal(res->uflags, TCMU_UFLAG_READ_LEN);
+	assert_int_equal(res->read_len, id);
+	assert_int_equal(res->sense[0], 0x70);
+	assert_int_equal(res->sense[2], (uint8_t)id);
+}
+
+/* Complete a random part of the outstanding commands, in random order. */
 static void lap_complete(struct lap_state *s)
 {
 	unsigned want = s->n_out ? lap_rand(s, s->n_out + 1) : 0, k = 0;
@@ -836,53 +1032,19 @@ static void lap_complete(struct lap_state *s)
 	shuffle(s->outstanding, s->n_out, &s->rng);
 	for (unsigned i = 0; i < s->n_out; i++) {
 		uint16_t id = s->outstanding[i];
-		struct tcmud_ring_rsp rsp = { .status = status_for(id) };
 
-		if (!want || s->aborted[id] || n_done == FK_REAP_LOG) {
+		if (!want || n_done == FK_REAP_LOG) {
 			s->outstanding[k++] = id;
 			continue;
 		}
-		assert_int_equal(tcmud_ring_complete(&s->e->r, id, &rsp), 0);
+		lap_complete_one(s, id);
 		done[n_done++] = id;
 		want--;
 	}
 	s->n_out = k;
 	tcmud_ring_flush(&s->e->r);
-	for (unsigned i = 0; i < n_done; i++) {
-		assert_int_equal(fk_result(&s->e->fk, done[i])->completions, 1);
-		assert_int_equal(fk_result(&s->e->fk, done[i])->status, status_for(done[i]));
-	}
-}
-
-static void lap_forget_aborted(struct lap_state *s)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < s->n_out; i++) {
-		uint16_t id = s->outstanding[i];
-
-		if (s->aborted[id] && !fk_cmd(&s->e->fk, id)->inflight) {
-			struct tcmud_ring_rsp rsp = { 0 };
-
-			assert_int_equal(fk_result(&s->e->fk, id)->completions, 1);
-			assert_int_equal(fk_result(&s->e->fk, id)->status,
-					 TCMUD_STATUS_TASK_ABORTED);
-			assert_int_equal(tcmud_ring_complete(&s->e->r, id, &rsp), -ESTALE);
-			s->aborted[id] = false;
-			continue;
-		}
-		s->outstanding[k++] = id;
-	}
-	s->n_out = k;
-}
-
-static unsigned lap_live(const struct lap_state *s)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < s->n_out; i++)
-		n += !s->aborted[s->outstanding[i]];
-	return n;
+	for (unsigned i = 0; i < n_done; i++)
+		lap_check_reaped(s, done[i]);
 }
 
 static void run_laps(uint32_t cmdr_size, uint32_t blocks, uint32_t max_iovs, uint64_t laps)
@@ -896,18 +1058,20 @@ static void run_laps(uint32_t cmdr_size, uint32_t blocks, uint32_t max_iovs, uin
 	while (s->e->fk.laps < laps) {
 		unsigned batch = 1 + lap_rand(s, 48);
 
-		lap_forget_aborted(s); /* before the kernel can reuse their ids */
 		for (unsigned i = 0; i < batch && lap_queue_cmd(s); i++)
 			if (lap_rand(s, 16) == 0)
 				lap_queue_tmr(s);
 		lap_drain(s);
+		lap_check_marks(s);
 		lap_complete(s);
-		assert_int_equal(s->e->r.outstanding, lap_live(s));
+		assert_int_equal(s->e->r.outstanding, s->n_out);
+		assert_marks_within_inflight(&s->e->r);
 	}
 	assert_true(s->e->r.pads > 0);
 	assert_int_equal(s->e->r.pads, s->e->fk.pads);
 	assert_true(s->e->r.tmrs > 0);
 	assert_true(s->tmr_aborted > 0);
+	assert_true(s->aborted_reaped > 0);
 	if (cmdr_size < 8192)
 		assert_true(s->e->fk.min_pad < CMD_ENTRY_MIN);
 	fk_env_free(s->e);
@@ -952,8 +1116,9 @@ int main(void)
 		cmocka_unit_test(test_resume_from_nonzero_tail),
 		cmocka_unit_test(test_tmr_abort_task),
 		cmocka_unit_test(test_tmr_lun_reset),
+		cmocka_unit_test(test_tmr_marks_each_command_once),
 		cmocka_unit_test(test_tmr_names_nothing_outstanding),
-		cmocka_unit_test(test_tmr_aborted_id_reused),
+		cmocka_unit_test(test_tmr_aborted_id_held_until_completed),
 		cmocka_unit_test(test_laps_ring_1000),
 		cmocka_unit_test(test_laps_ring_4104),
 		cmocka_unit_test(test_laps_ring_8m),

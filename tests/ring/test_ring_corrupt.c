@@ -65,6 +65,7 @@ static void expect_broken(struct fk_env *e, uint16_t good, const char *needle)
 		fail_msg("why \"%s\" does not mention \"%s\"", e->r.why, needle);
 	assert_int_equal(e->r.cmds, cmds);
 	assert_int_equal(e->r.tmrs, tmrs);
+	assert_false(tcmud_ring_cmd_aborted(&e->r, good)); /* a bad TMR marks nothing */
 	/* Broken stays broken: nothing further is parsed, completed or published. */
 	assert_int_equal(fk_env_next(e), TCMUD_RING_BROKEN);
 	assert_int_equal(tcmud_ring_complete(&e->r, good, &rsp), -EIO);
@@ -424,6 +425,18 @@ static void test_tmr_cmd_cnt_overflows_entry(void **state)
 	}
 }
 
+static void test_zero_length_tmr(void **state)
+{
+	uint16_t good;
+	struct fk_env *e = setup(4104, 0, &good);
+	struct tcmu_tmr_entry *t = queue_tmr_victim(e, good);
+
+	(void)state;
+	queue_follower(e);
+	t->hdr.len_op = TCMU_OP_TMR;
+	expect_broken(e, good, "TMR entry at ring offset 120: length 0 below the minimum 32");
+}
+
 static void test_tmr_shorter_than_header(void **state)
 {
 	uint16_t good;
@@ -480,6 +493,23 @@ static void test_slot_rewritten_before_completion(void **state)
 	fk_env_free(e);
 }
 
+/* Behind the tail slot: the tail walks over PAD/TMR slots and must not spin. */
+static void test_slot_turned_into_zero_length_pad(void **state)
+{
+	uint16_t good;
+	struct fk_env *e = setup(4104, 0, &good);
+	struct tcmud_ring_rsp rsp = { 0 };
+
+	(void)state;
+	fk_entry(&e->fk, 0)->hdr.len_op = TCMU_OP_PAD; /* length 0 */
+	assert_int_equal(tcmud_ring_complete(&e->r, good, &rsp), -EIO);
+	assert_true(e->r.broken);
+	assert_non_null(strstr(e->r.why, "PAD entry at ring offset 0: length 0 below the minimum 8"));
+	assert_false(tcmud_ring_flush(&e->r));
+	assert_int_equal(fk_cmd_tail(&e->fk), 0);
+	fk_env_free(e);
+}
+
 static void test_slot_turned_into_pad(void **state)
 {
 	uint16_t good;
@@ -522,9 +552,11 @@ int main(void)
 		cmocka_unit_test(test_varlen_header_crosses_mapping_end),
 		cmocka_unit_test(test_varlen_tail_crosses_mapping_end),
 		cmocka_unit_test(test_tmr_cmd_cnt_overflows_entry),
+		cmocka_unit_test(test_zero_length_tmr),
 		cmocka_unit_test(test_tmr_shorter_than_header),
 		cmocka_unit_test(test_cmd_head_garbage),
 		cmocka_unit_test(test_slot_rewritten_before_completion),
+		cmocka_unit_test(test_slot_turned_into_zero_length_pad),
 		cmocka_unit_test(test_slot_turned_into_pad),
 	};
 
