@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	tcmud_log_set_level(opts.log_level);
-	log_info("tcmud " TCMUD_VERSION " starting (handlers from %s)", opts.handler_dir);
+	log_info("tcmud " TCMUD_VERSION " starting (handlers from %s, configuration %s%s)",
+		 opts.handler_dir, opts.config_file, opts.config_loaded ? "" : " absent");
 	return tcmud_daemon_run(&opts);
 }

@@ -15,7 +15,10 @@
 #ifndef TCMUD_VERSION
 #define TCMUD_VERSION "unknown"
 #endif
-#define DEFAULT_CONFIG "/etc/tcmud/tcmud.conf"
+#ifndef TCMUD_CONFIG_FILE
+#define TCMUD_CONFIG_FILE "/etc/tcmud/tcmud.conf"
+#endif
+#define DEFAULT_CONFIG TCMUD_CONFIG_FILE
 
 static void set_defaults(struct tcmud_options *o)
 {
@@ -95,6 +98,7 @@ static int load_config_file(struct tcmud_options *o, const char *path, bool must
 		fprintf(stderr, "tcmud: cannot open config file %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	o->config_loaded = true;
 	char line[2048];
 	int lineno = 0, rc = 0;
 	while (fgets(line, sizeof(line), f)) {

@@ -14,6 +14,7 @@ struct tcmud_options {
 	char configfs_root[1024];
 	char dev_root[1024];
 	char config_file[1024];
+	bool config_loaded;     /* config_file existed and was read */
 	enum tcmud_log_level log_level;
 	bool netlink;           /* listen for TCM-USER netlink events */
 	bool kern_reply;        /* ask the kernel to wait for our *_DONE replies */
