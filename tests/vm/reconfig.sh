@@ -10,6 +10,7 @@
 #     driver's cache_type follows the caching mode page);
 #   - dev_config changes: new rd options accepted, bad ones and a change of
 #     handler refused;
+#   - a LUN reset is delivered as a TMR ring entry (tmr_notification=1);
 #   - enabling a device whose options the handler refuses fails.
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +70,13 @@ wait_log "rc0: reconfiguration refused: .*colour" 10 "$mark"
 must_fail write_file "$D/attrib/dev_config" "qcow/disk.img"
 wait_log "rc0: reconfiguration refused: .*changes the handler" 10 "$mark"
 write_verify "$LOOP_SD" $((32 << 20)) rc0-after
+
+step "LUN reset with attrib/tmr_notification=1: the TMR entry comes through the ring"
+must write_file "$D/attrib/tmr_notification" 1
+mark=$(log_lines)
+must sg_reset --device "$LOOP_SD" >/dev/null
+wait_log "rc0: task management function 5 named 0 commands" 10 "$mark"
+write_verify "$LOOP_SD" $((32 << 20)) rc0-after-reset
 
 step "enabling a device whose options rd refuses fails"
 B=$(cfs_dev_path user_0 bad0)
