@@ -4,7 +4,7 @@
 set -eu
 
 BUILD_PKGS="cmake make gcc pkg-config libnl-3-dev libnl-genl-3-dev libglib2.0-dev libcmocka-dev"
-TEST_PKGS="valgrind qemu-system-x86 busybox-static cpio kmod sg3-utils libiscsi-bin fio targetcli-fb python3-rtslib-fb dbus"
+TEST_PKGS="valgrind qemu-system-x86 qemu-utils qemu-block-extra busybox-static cpio kmod sg3-utils libiscsi-bin fio targetcli-fb python3-rtslib-fb dbus"
 
 case "${1:-all}" in
 build) PKGS="$BUILD_PKGS" ;;
