@@ -30,6 +30,10 @@ static void complete_cmd(struct tcmud_device *dev, struct tcmud_cmd *cmd)
 	struct tcmud_ring_rsp rsp = {.status = cmd->status};
 
 	if (cmd->status == TCMUD_STATUS_CHECK_CONDITION) {
+		/* Every refusal is visible with --log-level debug; initiators probe a lot. */
+		log_debug("%s: cmd_id %u opcode 0x%02x: CHECK CONDITION, sense key 0x%x, "
+			  "ASC/ASCQ 0x%02x/0x%02x", dev->id.dev, cmd->tag, cmd->cdb[0],
+			  cmd->sense.key, cmd->sense.asc_ascq >> 8, cmd->sense.asc_ascq & 0xff);
 		rsp.sense = sense;
 		rsp.sense_len = tcmud_sense_format(&cmd->sense, dev->scsi.d_sense, sense,
 						   sizeof(sense));
@@ -100,7 +104,8 @@ static bool wait_for_work(struct tcmud_device *dev)
 	if (pfd[0].revents)
 		return false;
 	if (n == 2 && (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL))) {
-		log_warn("%s: uio device reported an error; it is probably being removed",
+		/* Normal when the kernel removes the device without waiting for us. */
+		log_info("%s: uio device is gone; waiting for the removal to finish",
 			 dev->id.dev);
 		atomic_store(&dev->failed, true);
 		return true;

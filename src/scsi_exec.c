@@ -2,7 +2,6 @@
 /* Command dispatch and the response helpers shared by the SPC/SBC emulation. */
 #include <string.h>
 
-#include "log.h"
 #include "scsi_internal.h"
 
 typedef int (*scsi_fn)(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
@@ -73,7 +72,6 @@ static size_t control_offset(const struct tcmud_cmd *cmd, size_t cdb_len)
 
 static int invalid_opcode(struct tcmud_cmd *cmd)
 {
-	log_debug("unsupported opcode 0x%02x", cmd->cdb[0]);
 	return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
 					 TCMUD_ASC_INVALID_OPCODE);
 }
