@@ -125,13 +125,20 @@ int tcmud_cfgfs_dev_facts(const struct tcmud_paths *p, unsigned int hba, const c
 	f->max_sectors = dev_read_u64(p, hba, dev, "attrib/hw_max_sectors", &v) || !v ||
 				 v > UINT32_MAX ? 128 : (uint32_t)v;
 	f->write_cache = !dev_read_u64(p, hba, dev, "attrib/emulate_write_cache", &v) && v;
-	f->nl_reply_supported = -1;
-	char path[1024], text[32];
-	if (!tcmud_cfgfs_dev_path(p, hba, dev, "attrib/nl_reply_supported", path, sizeof(path)) &&
-	    !tcmud_read_text(path, text, sizeof(text)))
-		f->nl_reply_supported = atoi(text);
+	f->nl_reply_supported = tcmud_cfgfs_dev_nl_reply(p, hba, dev);
 	read_unit_serial(p, hba, dev, f->unit_serial, sizeof(f->unit_serial));
 	return 0;
+}
+
+int tcmud_cfgfs_dev_nl_reply(const struct tcmud_paths *p, unsigned int hba, const char *dev)
+{
+	char path[1024], text[32], *end;
+	if (tcmud_cfgfs_dev_path(p, hba, dev, "attrib/nl_reply_supported", path, sizeof(path)) ||
+	    tcmud_read_text(path, text, sizeof(text)))
+		return TCMUD_NL_REPLY_UNKNOWN;
+	long v = strtol(text, &end, 10);
+	return end == text || *end || v < INT_MIN + 1 || v > INT_MAX ? TCMUD_NL_REPLY_UNKNOWN
+								     : (int)v;
 }
 
 int tcmud_cfgfs_dev_action(const struct tcmud_paths *p, unsigned int hba, const char *dev,

@@ -6,6 +6,7 @@
 #ifndef TCMUD_CONFIGFS_H
 #define TCMUD_CONFIGFS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ struct tcmud_dev_facts {
 	uint32_t block_size;        /* attrib/hw_block_size */
 	uint32_t max_sectors;       /* attrib/hw_max_sectors */
 	bool write_cache;           /* attrib/emulate_write_cache */
-	int nl_reply_supported;     /* attrib/nl_reply_supported (-1 if unknown) */
+	int nl_reply_supported;     /* attrib/nl_reply_supported, or TCMUD_NL_REPLY_UNKNOWN */
 	char unit_serial[256];      /* wwn/vpd_unit_serial, prefix stripped */
 };
 
@@ -43,6 +44,11 @@ struct tcmud_dev_facts {
  */
 int tcmud_cfgfs_dev_facts(const struct tcmud_paths *p, unsigned int hba, const char *dev,
 			  struct tcmud_dev_facts *f, char *why, size_t why_len);
+
+/* attrib/nl_reply_supported: > 0 when the kernel waits for netlink replies about
+ * the device (if reply support is on); TCMUD_NL_REPLY_UNKNOWN when unreadable. */
+#define TCMUD_NL_REPLY_UNKNOWN INT_MIN
+int tcmud_cfgfs_dev_nl_reply(const struct tcmud_paths *p, unsigned int hba, const char *dev);
 
 /* Write an action file (action/block_dev, action/reset_ring). */
 int tcmud_cfgfs_dev_action(const struct tcmud_paths *p, unsigned int hba, const char *dev,

@@ -50,15 +50,28 @@ static void forget(struct tcmud_daemon *d, struct tcmud_device *dev)
 	}
 }
 
+static bool same_device(const struct tcmud_uio_name *a, const struct tcmud_uio_name *b)
+{
+	return a->hba == b->hba && strcmp(a->dev, b->dev) == 0;
+}
+
+static void remove_device(struct tcmud_daemon *d, struct tcmud_device *dev);
+
 /* Start serving a device. 0, -errno, or 1 when the device is not ours. */
 static int add_device(struct tcmud_daemon *d, unsigned int minor,
 		      const struct tcmud_uio_name *id, bool recover)
 {
-	if (tcmud_daemon_find(d, minor))
+	struct tcmud_device *old = tcmud_daemon_find(d, minor);
+	if (old && same_device(&old->id, id) && !atomic_load(&old->failed))
 		return 0;
+	if (old) {
+		/* uio minors are reused: what we hold is a removed or dead device. */
+		log_info("uio%u is now %s; letting go of %s", minor, id->dev, old->id.dev);
+		remove_device(d, old);
+	}
 	if (!id->subtype[0]) {
-		log_info("uio%u (%s): no dev_config, so no handler; left alone", minor, id->dev);
-		return 1;
+		log_error("uio%u (%s): no dev_config, so no handler can serve it", minor, id->dev);
+		return -EINVAL;
 	}
 	const struct tcmud_handler *h = tcmud_registry_find(&d->registry, id->subtype);
 	if (!h) {
@@ -93,8 +106,25 @@ static void on_discovered(void *ctx, unsigned int minor, const struct tcmud_uio_
 	add_device(d, minor, id, d->opts->recover);
 }
 
+/* Let go of devices whose uio is gone or now belongs to another device. */
+static void prune_vanished(struct tcmud_daemon *d)
+{
+	for (size_t i = d->ndevs; i-- > 0;) {
+		struct tcmud_device *dev = d->devs[i];
+		char path[1024], name[1024];
+		struct tcmud_uio_name id;
+		snprintf(path, sizeof(path), "%s/class/uio/uio%u/name", d->paths.sysfs, dev->minor);
+		if (tcmud_read_text(path, name, sizeof(name)) ||
+		    tcmud_uio_name_parse(name, &id) || !same_device(&id, &dev->id)) {
+			log_info("%s: uio%u is gone", dev->id.dev, dev->minor);
+			remove_device(d, dev);
+		}
+	}
+}
+
 void tcmud_daemon_scan(struct tcmud_daemon *d)
 {
+	prune_vanished(d);
 	int n = tcmud_discover(&d->paths, on_discovered, d);
 	if (n < 0)
 		log_error("cannot scan %s/class/uio: %s", d->paths.sysfs, strerror(-n));
@@ -102,13 +132,30 @@ void tcmud_daemon_scan(struct tcmud_daemon *d)
 		log_info("found %d tcm-user device(s), serving %zu", n, d->ndevs);
 }
 
-/* Does the kernel wait for our reply about this device? */
-static bool wants_reply(const struct tcmud_daemon *d, const struct tcmud_device *dev)
+/*
+ * Does the kernel wait for our reply about this device? It does when reply
+ * support is on (we asked for it) and the device's nl_reply_supported is
+ * positive. When that cannot be read, assume it waits: a reply that matches
+ * nothing costs a kernel log line, a missing one hangs a configfs write.
+ */
+static bool kernel_waits(const struct tcmud_daemon *d, int nl_reply_supported)
 {
-	if (!d->nl || !tcmud_nl_kern_reply(d->nl))
+	if (!d->kern_reply)
 		return false;
-	/* attrib/nl_reply_supported <= 0 means the kernel does not wait. */
-	return !dev || dev->nl_reply_supported != 0;
+	return nl_reply_supported == TCMUD_NL_REPLY_UNKNOWN || nl_reply_supported > 0;
+}
+
+static int nl_reply_now(const struct tcmud_daemon *d, const struct tcmud_uio_name *id)
+{
+	return tcmud_cfgfs_dev_nl_reply(&d->paths, id->hba, id->dev);
+}
+
+/* A device we do not hold but whose subtype we serve (we refused it). */
+static bool handled_subtype(const struct tcmud_daemon *d, const char *uio_name,
+			    struct tcmud_uio_name *id)
+{
+	return uio_name && tcmud_uio_name_parse(uio_name, id) == 0 &&
+	       tcmud_registry_find(&d->registry, id->subtype) != NULL;
 }
 
 static int on_added(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
@@ -116,25 +163,35 @@ static int on_added(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, boo
 	struct tcmud_uio_name id;
 	int rc = tcmud_uio_name_parse(ev->device, &id);
 	if (rc) {
-		log_error("netlink: ADDED_DEVICE with a malformed name '%s'", ev->device);
+		/* No daemon can serve a name it cannot parse: refuse rather than hang. */
+		log_error("netlink: ADDED_DEVICE with a malformed name '%s'; refused", ev->device);
+		*reply = kernel_waits(d, TCMUD_NL_REPLY_UNKNOWN);
 		return rc;
 	}
 	rc = add_device(d, ev->minor, &id, false);
 	if (rc == 1)
 		return 0; /* not ours: whoever serves it replies */
-	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
-	*reply = wants_reply(d, dev);
+	*reply = kernel_waits(d, nl_reply_now(d, &id));
 	return rc;
 }
 
 static int on_removed(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
 {
 	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
+	struct tcmud_uio_name id;
 	if (!dev) {
-		log_debug("netlink: REMOVED_DEVICE for uio%u, which is not ours", ev->minor);
+		if (handled_subtype(d, ev->device, &id)) {
+			*reply = kernel_waits(d, nl_reply_now(d, &id));
+			log_info("%s: removed (it was not being served)", id.dev);
+		} else {
+			log_debug("netlink: REMOVED_DEVICE for uio%u, which is not ours", ev->minor);
+		}
 		return 0;
 	}
-	*reply = wants_reply(d, dev);
+	/* configfs is usually gone by now: fall back to what we read at open. */
+	int nl_reply = nl_reply_now(d, &dev->id);
+	*reply = kernel_waits(d, nl_reply == TCMUD_NL_REPLY_UNKNOWN ? dev->nl_reply_supported
+								     : nl_reply);
 	remove_device(d, dev);
 	return 0;
 }
@@ -176,11 +233,17 @@ static int build_reconfig(const struct tcmud_device *dev, const struct tcmud_nl_
 static int on_reconfig(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
 {
 	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
+	struct tcmud_uio_name id;
 	if (!dev) {
-		log_debug("netlink: RECONFIG_DEVICE for uio%u, which is not ours", ev->minor);
-		return 0;
+		if (!handled_subtype(d, ev->device, &id)) {
+			log_debug("netlink: RECONFIG_DEVICE for uio%u, which is not ours", ev->minor);
+			return 0;
+		}
+		log_error("%s: reconfiguration refused: the device is not being served", id.dev);
+		*reply = kernel_waits(d, nl_reply_now(d, &id));
+		return -ENODEV;
 	}
-	*reply = wants_reply(d, dev);
+	*reply = kernel_waits(d, nl_reply_now(d, &dev->id));
 	struct tcmud_reconfig rc;
 	char cfg[TCMUD_NAME_MAX], why[512] = "";
 	int ret = build_reconfig(dev, ev, &rc, cfg, sizeof(cfg), why, sizeof(why));
@@ -217,8 +280,10 @@ int tcmud_daemon_event(void *ctx, const struct tcmud_nl_event *ev, bool *reply)
 static void try_netlink(struct tcmud_daemon *d, bool quiet)
 {
 	int rc = tcmud_nl_open(&d->nl, d->opts->kern_reply, tcmud_daemon_event, d);
-	if (rc == 0)
+	if (rc == 0) {
+		d->kern_reply = tcmud_nl_kern_reply(d->nl);
 		return;
+	}
 	d->nl = NULL;
 	if (!quiet)
 		log_warn("netlink: %s (%s); retrying every %d ms",
@@ -244,12 +309,19 @@ int tcmud_daemon_init(struct tcmud_daemon *d, const struct tcmud_options *opts)
 
 void tcmud_daemon_fini(struct tcmud_daemon *d)
 {
+	/* Stop the kernel from waiting on us first, then answer what it already
+	 * waits for, and only then close the devices. */
+	if (d->nl) {
+		tcmud_nl_withdraw(d->nl);
+		tcmud_nl_dispatch(d->nl);
+	}
 	while (d->ndevs)
 		remove_device(d, d->devs[d->ndevs - 1]);
 	free(d->devs);
 	d->devs = NULL;
 	tcmud_nl_close(d->nl);
 	d->nl = NULL;
+	d->kern_reply = false;
 	tcmud_registry_unload(&d->registry);
 }
 
@@ -291,10 +363,11 @@ static void main_loop(struct tcmud_daemon *d, int sfd)
 			log_error("poll: %s", strerror(errno));
 			return;
 		}
-		if (pfd[0].revents && !handle_signal(d, sfd))
-			return;
+		/* Events first: the kernel may be waiting for our reply. */
 		if (d->nl && pfd[1].revents && tcmud_nl_dispatch(d->nl) == -ENOBUFS)
 			tcmud_daemon_scan(d);
+		if (pfd[0].revents && !handle_signal(d, sfd))
+			return;
 		if (want_nl && !d->nl) {
 			try_netlink(d, true);
 			if (d->nl) /* target_core_user appeared: pick up what exists */

@@ -21,6 +21,7 @@ struct tcmud_daemon {
 	struct tcmud_paths paths;
 	struct tcmud_registry registry;
 	struct tcmud_nl *nl;
+	bool kern_reply;            /* the kernel was asked to wait for our replies */
 	struct tcmud_device **devs;
 	size_t ndevs, cap;
 };

@@ -38,7 +38,9 @@ static void complete_cmd(struct tcmud_device *dev, struct tcmud_cmd *cmd)
 		rsp.sense_len = tcmud_sense_format(&cmd->sense, dev->scsi.d_sense, sense,
 						   sizeof(sense));
 	}
-	if (cmd->read_len_valid && cmd->read_len < cmd->data_len) {
+	/* With CHECK CONDITION the kernel sends no data unless READ_LEN is set. */
+	if (cmd->status == TCMUD_STATUS_GOOD && cmd->read_len_valid &&
+	    cmd->read_len < cmd->data_len) {
 		/* The kernel sends the whole buffer when it cannot take READ_LEN, and
 		 * ignores a read_len of 0: data-area pages are reused, so never let it
 		 * send bytes of an earlier command. */
@@ -135,6 +137,22 @@ static void *device_thread(void *arg)
 	return NULL;
 }
 
+/* Opening is what makes the device ours: the kernel lets one process at a time in. */
+static int open_uio(struct tcmud_device *dev, const struct tcmud_paths *paths, char *why,
+		    size_t why_len)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/uio%u", paths->dev, dev->minor);
+	dev->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->fd >= 0)
+		return 0;
+	int err = errno;
+	snprintf(why, why_len, "cannot open %s: %s%s", path, strerror(err),
+		 err == EBUSY ? " (another process serves it)" : "");
+	return -err;
+}
+
 static int map_uio(struct tcmud_device *dev, const struct tcmud_paths *paths, char *why,
 		   size_t why_len)
 {
@@ -148,19 +166,11 @@ static int map_uio(struct tcmud_device *dev, const struct tcmud_paths *paths, ch
 		snprintf(why, why_len, "cannot read the mapping size from %s", path);
 		return rc ? rc : -EINVAL;
 	}
-	snprintf(path, sizeof(path), "%s/uio%u", paths->dev, dev->minor);
-	dev->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (dev->fd < 0) {
-		rc = -errno;
-		snprintf(why, why_len, "cannot open %s: %s%s", path, strerror(errno),
-			 errno == EBUSY ? " (another process serves it)" : "");
-		return rc;
-	}
 	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd, 0);
 	if (map == MAP_FAILED) {
 		rc = -errno;
-		snprintf(why, why_len, "cannot map %s (%" PRIu64 " bytes): %s", path, size,
-			 strerror(errno));
+		snprintf(why, why_len, "cannot map uio%u (%" PRIu64 " bytes): %s", dev->minor,
+			 size, strerror(errno));
 		return rc;
 	}
 	dev->map = map;
@@ -273,6 +283,10 @@ static int open_steps(struct tcmud_device *dev, const struct tcmud_device_params
 		return rc;
 	dev->nl_reply_supported = facts.nl_reply_supported;
 	rc = check_config(p->handler, p->id->cfgstring, why, why_len);
+	if (rc)
+		return rc;
+	/* Only a device we hold open may be reset: another instance may serve it. */
+	rc = open_uio(dev, p->paths, why, why_len);
 	if (rc)
 		return rc;
 	bool blocked = p->recover && block_and_reset(p);

@@ -20,7 +20,8 @@ struct tcmud_nl {
 	struct nl_sock *cmds;     /* requests to the kernel, acknowledged */
 	struct nl_cb *cb;         /* the event socket's callbacks */
 	int family;
-	bool kern_reply;
+	bool kern_reply;          /* the kernel waits for our replies */
+	bool withdrawn;           /* ...for new events no longer: we are stopping */
 	tcmud_nl_event_fn fn;
 	void *ctx;
 };
@@ -222,12 +223,20 @@ int tcmud_nl_dispatch(struct tcmud_nl *nl)
 	return -EIO;
 }
 
+void tcmud_nl_withdraw(struct tcmud_nl *nl)
+{
+	if (!nl || !nl->kern_reply || nl->withdrawn)
+		return;
+	nl->withdrawn = true;
+	if (send_cmd(nl, TCMU_CMD_SET_FEATURES, 0, 0, 0))
+		log_warn("netlink: could not withdraw the reply request; device enables may "
+			 "wait for a daemon");
+}
+
 void tcmud_nl_close(struct tcmud_nl *nl)
 {
 	if (!nl)
 		return;
-	if (nl->kern_reply && send_cmd(nl, TCMU_CMD_SET_FEATURES, 0, 0, 0))
-		log_warn("netlink: could not withdraw the reply request; device enables may "
-			 "wait for a daemon");
+	tcmud_nl_withdraw(nl);
 	free_sockets(nl);
 }

@@ -47,7 +47,14 @@ int tcmud_nl_fd(const struct tcmud_nl *nl);
  * (the caller rescans), or -EIO. */
 int tcmud_nl_dispatch(struct tcmud_nl *nl);
 
-/* Withdraw the reply request (so enables do not wait for a stopped daemon) and close. */
+/*
+ * Tell the kernel to stop waiting for our replies to new events, so enables do
+ * not wait for a stopped daemon. Events already queued (the kernel waits for
+ * those) are still answered by tcmud_nl_dispatch().
+ */
+void tcmud_nl_withdraw(struct tcmud_nl *nl);
+
+/* Withdraw (if not done yet) and close. */
 void tcmud_nl_close(struct tcmud_nl *nl);
 
 #endif

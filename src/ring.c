@@ -335,13 +335,16 @@ static int complete_at_tail(struct tcmud_ring *r, uint16_t cmd_id,
 			    const struct tcmud_ring_rsp *rsp)
 {
 	struct entry_hdr h;
+	uint32_t start = r->tail;
 	int found = tail_to_cmd_slot(r, &h);
 
-	if (found < 0)
-		return -EIO;
-	if (!found) {
-		ring_fail(r, "no CMD slot left between cmd_tail %u and the parse position "
-			  "for cmd_id %u (%u outstanding)", r->tail, cmd_id, r->outstanding);
+	if (found <= 0) {
+		if (!found)
+			ring_fail(r, "no CMD slot left between cmd_tail %u and the parse position "
+				  "for cmd_id %u (%u outstanding)", r->tail, cmd_id,
+				  r->outstanding);
+		/* A flush after the break publishes only slots known to be good. */
+		r->tail = start;
 		return -EIO;
 	}
 	write_rsp(r, h.off, cmd_id, rsp);
@@ -350,7 +353,12 @@ static int complete_at_tail(struct tcmud_ring *r, uint16_t cmd_id,
 	bit_clear(r->aborted, cmd_id);
 	r->outstanding--;
 	/* Release the PAD/TMR slots behind it even if nothing else completes. */
-	return tail_to_cmd_slot(r, &h) < 0 ? -EIO : 0;
+	start = r->tail;
+	if (tail_to_cmd_slot(r, &h) < 0) {
+		r->tail = start;
+		return -EIO;
+	}
+	return 0;
 }
 
 int tcmud_ring_complete(struct tcmud_ring *r, uint16_t cmd_id,
@@ -375,7 +383,9 @@ bool tcmud_ring_cmd_aborted(const struct tcmud_ring *r, uint16_t cmd_id)
 
 bool tcmud_ring_flush(struct tcmud_ring *r)
 {
-	if (r->broken || r->tail == r->tail_published)
+	/* Even on a broken ring: the tail only ever moved over slots that were
+	 * checked, so completions made before the break still reach the kernel. */
+	if (r->tail == r->tail_published)
 		return false;
 	__atomic_store_n(mb_word(r, offsetof(struct tcmu_mailbox, cmd_tail)), r->tail,
 			 __ATOMIC_RELEASE);

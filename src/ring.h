@@ -131,7 +131,8 @@ bool tcmud_ring_cmd_aborted(const struct tcmud_ring *r, uint16_t cmd_id);
 
 /*
  * Publish cmd_tail (store-release) and ring the doorbell once, if anything was
- * completed or skipped since the last flush. Returns true if it rang.
+ * completed or skipped since the last flush. Returns true if it rang. On a
+ * broken ring this still publishes the completions made before the break.
  */
 bool tcmud_ring_flush(struct tcmud_ring *r);
 

@@ -42,6 +42,17 @@ int tcmud_scsi_invalid_field(struct tcmud_cmd *cmd, unsigned int byte, int bit)
 	return TCMUD_STATUS_CHECK_CONDITION;
 }
 
+int tcmud_scsi_no_data(struct tcmud_cmd *cmd)
+{
+	/* An initiator may give a buffer to a command that returns no data; the
+	 * kernel sends it back on GOOD, so report 0 bytes and let it be cleared. */
+	if (cmd->data_len) {
+		cmd->read_len_valid = true;
+		cmd->read_len = 0;
+	}
+	return TCMUD_STATUS_GOOD;
+}
+
 int tcmud_scsi_data_in(struct tcmud_cmd *cmd, const void *buf, size_t len,
 		       size_t alloc_len)
 {

@@ -64,6 +64,8 @@ int tcmud_scsi_invalid_field(struct tcmud_cmd *cmd, unsigned int byte, int bit);
  * Return len bytes of buf as Data-In, truncated to alloc_len and to the
  * buffer; sets read_len when fewer bytes than the buffer holds were written.
  */
+/* GOOD for a command that transfers no data (a stray buffer reads as zeros). */
+int tcmud_scsi_no_data(struct tcmud_cmd *cmd);
 int tcmud_scsi_data_in(struct tcmud_cmd *cmd, const void *buf, size_t len,
 		       size_t alloc_len);
 

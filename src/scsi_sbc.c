@@ -168,7 +168,10 @@ int tcmud_sbc_sync_cache(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	/* NUMBER OF LOGICAL BLOCKS 0 means "to the end of the medium". */
 	if (!lba_range_ok(&dev->hdev, lba, nr))
 		return lba_out_of_range(cmd);
-	if (!dev->handler || !dev->handler->flush)
-		return TCMUD_STATUS_GOOD;
-	return handler_status(cmd, dev->handler->flush(&dev->hdev, cmd));
+	if (dev->handler && dev->handler->flush) {
+		int st = handler_status(cmd, dev->handler->flush(&dev->hdev, cmd));
+		if (st != TCMUD_STATUS_GOOD)
+			return st;
+	}
+	return tcmud_scsi_no_data(cmd);
 }

@@ -207,7 +207,7 @@ int tcmud_spc_inquiry(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 
 int tcmud_spc_test_unit_ready(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
-	return TCMUD_STATUS_GOOD;
+	return tcmud_scsi_no_data(cmd);
 }
 
 /* Nothing is ever pending here (deferred errors and UAs are the kernel's). */

@@ -175,6 +175,109 @@ static void reconfig_size_cache_and_config(void **state)
 	assert_string_equal(dev->scsi.hdev.cfgstring, "");
 }
 
+static void set_nl_reply(struct ctx *c, const char *dev, const char *value)
+{
+	char path[1024];
+	fixture_path(&c->f, path, sizeof(path),
+		     "config/target/core/user_0/%s/attrib/nl_reply_supported", dev);
+	if (value)
+		fixture_write(path, value);
+	else
+		remove(path);
+}
+
+static void replies_only_when_the_kernel_waits(void **state)
+{
+	struct ctx *c = *state;
+	bool reply;
+	c->d.kern_reply = true; /* as after a successful SET_FEATURES */
+	fixture_add_uio(&c->f, 0, "tcm-user/0/a/rd\n", 2);
+	fixture_add_cfgfs_dev(&c->f, 0, "a", 1 << 20, 512, "s");
+
+	/* nl_reply_supported 0: the kernel does not wait, so no reply. */
+	struct tcmud_nl_event ev = event(TCMU_CMD_ADDED_DEVICE, 0, "tcm-user/0/a/rd");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_false(reply);
+	/* 1: it waits. */
+	set_nl_reply(c, "a", "1\n");
+	ev = event(TCMU_CMD_RECONFIG_DEVICE, 0, "tcm-user/0/a/rd");
+	ev.has_write_cache = true;
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_true(reply);
+	/* -1 (turned off by the administrator): no reply. */
+	set_nl_reply(c, "a", "-1\n");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_false(reply);
+	/* Unreadable: assume it waits, since a missing reply would hang it. */
+	set_nl_reply(c, "a", NULL);
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_true(reply);
+	/* Without reply support nothing is ever sent. */
+	c->d.kern_reply = false;
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_false(reply);
+}
+
+static void refused_devices_still_get_replies(void **state)
+{
+	struct ctx *c = *state;
+	bool reply;
+	c->d.kern_reply = true;
+	fixture_add_uio(&c->f, 2, "tcm-user/0/r/rd/colour=blue\n", 2);
+	fixture_add_cfgfs_dev(&c->f, 0, "r", 1 << 20, 512, "s");
+	set_nl_reply(c, "r", "1\n");
+	struct tcmud_nl_event ev = event(TCMU_CMD_ADDED_DEVICE, 2, "tcm-user/0/r/rd/colour=blue");
+	assert_true(tcmud_daemon_event(&c->d, &ev, &reply) < 0);
+	assert_true(reply);
+	/* Later events for it must be answered too, or the configfs write hangs. */
+	ev.cmd = TCMU_CMD_RECONFIG_DEVICE;
+	ev.has_dev_size = true;
+	ev.dev_size = 2 << 20;
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), -ENODEV);
+	assert_true(reply);
+	ev = event(TCMU_CMD_REMOVED_DEVICE, 2, "tcm-user/0/r/rd/colour=blue");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_true(reply);
+	/* A name nobody can serve is refused rather than left hanging. */
+	ev = event(TCMU_CMD_ADDED_DEVICE, 3, "tcm-user/0/nocfg");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), -EINVAL);
+	assert_true(reply);
+	ev = event(TCMU_CMD_ADDED_DEVICE, 3, "garbage");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), -EINVAL);
+	assert_true(reply);
+	/* Another handler's device: its daemon answers, not us. */
+	ev = event(TCMU_CMD_REMOVED_DEVICE, 4, "tcm-user/0/g/glfs/vol");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_false(reply);
+}
+
+static void reused_minor_and_vanished_devices(void **state)
+{
+	struct ctx *c = *state;
+	bool reply;
+	char path[1024];
+	fixture_add_uio(&c->f, 0, "tcm-user/0/old/rd\n", 2);
+	fixture_add_cfgfs_dev(&c->f, 0, "old", 1 << 20, 512, "s");
+	tcmud_daemon_scan(&c->d);
+	assert_string_equal(tcmud_daemon_find(&c->d, 0)->id.dev, "old");
+
+	/* The REMOVED event was lost; the kernel gives minor 0 to a new device. */
+	fixture_add_uio(&c->f, 0, "tcm-user/0/new/rd\n", 2);
+	fixture_add_cfgfs_dev(&c->f, 0, "new", 2 << 20, 512, "s");
+	struct tcmud_nl_event ev = event(TCMU_CMD_ADDED_DEVICE, 0, "tcm-user/0/new/rd");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	struct tcmud_device *dev = tcmud_daemon_find(&c->d, 0);
+	assert_string_equal(dev->id.dev, "new");
+	assert_int_equal(dev->scsi.hdev.num_lbas, (2 << 20) / 512);
+	assert_int_equal(c->d.ndevs, 1);
+
+	/* A rescan lets go of a device whose uio disappeared. */
+	fixture_path(&c->f, path, sizeof(path), "sys/class/uio/uio0/name");
+	remove(path);
+	tcmud_daemon_scan(&c->d);
+	assert_int_equal(c->d.ndevs, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +286,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(added_and_removed_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals_are_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(reconfig_size_cache_and_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(replies_only_when_the_kernel_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_devices_still_get_replies, setup, teardown),
+		cmocka_unit_test_setup_teardown(reused_minor_and_vanished_devices, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -525,9 +525,32 @@ static void test_slot_turned_into_pad(void **state)
 	fk_env_free(e);
 }
 
+/* Completions made before the break still reach the kernel; nothing after. */
+static void test_completions_before_break_are_published(void **state)
+{
+	uint16_t good;
+	struct fk_env *e = setup(4104, 0, &good);
+	uint16_t bad = fk_env_queue_nodata(e, 0x00);
+
+	(void)state;
+	e->fk.reap_on_doorbell = false;
+	fk_env_complete(e, good, 0x02);
+	fk_entry(&e->fk, fk_cmd(&e->fk, bad)->entry_off)->hdr.len_op = 0x7 | 64; /* op 7 */
+	assert_int_equal(fk_env_next(e), TCMUD_RING_BROKEN);
+	assert_true(tcmud_ring_flush(&e->r));
+	assert_int_equal(e->fk.doorbells, 1);
+	assert_int_equal(fk_reap(&e->fk), 1);
+	assert_int_equal(fk_result(&e->fk, good)->completions, 1);
+	assert_int_equal(fk_result(&e->fk, good)->status, 0x02);
+	assert_int_equal(fk_result(&e->fk, bad)->completions, 0);
+	assert_false(tcmud_ring_flush(&e->r));
+	fk_env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_completions_before_break_are_published),
 		cmocka_unit_test(test_zero_length_pad),
 		cmocka_unit_test(test_zero_length_cmd),
 		cmocka_unit_test(test_unaligned_length),

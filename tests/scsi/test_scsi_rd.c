@@ -1187,6 +1187,26 @@ static void test_report_luns(void **state)
 	fix_free(f);
 }
 
+/* A buffer given to a command that returns no data must come back empty:
+ * the kernel would otherwise send stale data-area bytes on GOOD. */
+static void test_no_data_commands_with_a_buffer(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	struct buf *b = buf_new(512, 0xa5, 3);
+	uint8_t c[16] = {0};
+
+	assert_good(f, exec(f, c, 6, b));           /* TEST UNIT READY */
+	assert_read_len(f, 0);
+	cdb10(c, 0x35, 0, 0, 0);                    /* SYNCHRONIZE CACHE(10) */
+	assert_good(f, exec(f, c, 10, b));
+	assert_read_len(f, 0);
+	memset(c, 0, sizeof(c));
+	assert_good(f, exec(f, c, 6, NULL));        /* no buffer: nothing to report */
+	assert_false(f->cmd.read_len_valid);
+	buf_free(b);
+	fix_free(f);
+}
+
 static void test_sync_cache(void **state)
 {
 	struct fix *f = fix_new(8192, 512, true);
@@ -1381,6 +1401,7 @@ int main(void)
 		cmocka_unit_test(test_tur_request_sense),
 		cmocka_unit_test(test_report_luns),
 		cmocka_unit_test(test_sync_cache),
+		cmocka_unit_test(test_no_data_commands_with_a_buffer),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_check_config),
 		cmocka_unit_test(test_open_config),
