@@ -175,23 +175,25 @@ static int on_added(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, boo
 	return rc;
 }
 
+/*
+ * Never touch configfs while a device is being removed: the rmdir that sent
+ * the event holds its directory locked until we reply, so a lookup there
+ * would wait forever. What we read at open tells whether the kernel waits.
+ */
 static int on_removed(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, bool *reply)
 {
 	struct tcmud_device *dev = tcmud_daemon_find(d, ev->minor);
 	struct tcmud_uio_name id;
 	if (!dev) {
 		if (handled_subtype(d, ev->device, &id)) {
-			*reply = kernel_waits(d, nl_reply_now(d, &id));
+			*reply = kernel_waits(d, TCMUD_NL_REPLY_UNKNOWN);
 			log_info("%s: removed (it was not being served)", id.dev);
 		} else {
 			log_debug("netlink: REMOVED_DEVICE for uio%u, which is not ours", ev->minor);
 		}
 		return 0;
 	}
-	/* configfs is usually gone by now: fall back to what we read at open. */
-	int nl_reply = nl_reply_now(d, &dev->id);
-	*reply = kernel_waits(d, nl_reply == TCMUD_NL_REPLY_UNKNOWN ? dev->nl_reply_supported
-								     : nl_reply);
+	*reply = kernel_waits(d, dev->nl_reply_supported);
 	remove_device(d, dev);
 	return 0;
 }
