@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "daemon.h"
@@ -278,6 +279,32 @@ static void reused_minor_and_vanished_devices(void **state)
 	assert_int_equal(c->d.ndevs, 0);
 }
 
+/* The rmdir that sends REMOVED holds the device's configfs directory until we
+ * reply: handling it must not read configfs. A FIFO in place of the attribute
+ * makes any read block, so a regression hangs the test (ctest times it out). */
+static void removal_does_not_read_configfs(void **state)
+{
+	struct ctx *c = *state;
+	bool reply;
+	char path[1024];
+	c->d.kern_reply = true;
+	fixture_add_uio(&c->f, 1, "tcm-user/0/gone/rd\n", 2);
+	fixture_add_cfgfs_dev(&c->f, 0, "gone", 1 << 20, 512, "s");
+	set_nl_reply(c, "gone", "1\n");
+	struct tcmud_nl_event ev = event(TCMU_CMD_ADDED_DEVICE, 1, "tcm-user/0/gone/rd");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_true(reply);
+
+	set_nl_reply(c, "gone", NULL);
+	fixture_path(&c->f, path, sizeof(path),
+		     "config/target/core/user_0/gone/attrib/nl_reply_supported");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	ev = event(TCMU_CMD_REMOVED_DEVICE, 1, "tcm-user/0/gone/rd");
+	assert_int_equal(tcmud_daemon_event(&c->d, &ev, &reply), 0);
+	assert_true(reply); /* from the value read at open */
+	assert_null(tcmud_daemon_find(&c->d, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(replies_only_when_the_kernel_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_devices_still_get_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(reused_minor_and_vanished_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(removal_does_not_read_configfs, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
