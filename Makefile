@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DTCMUD_SANITIZE=ON -DTCMUD_WERROR=ON
 
-.PHONY: all deps configure build check check-unit check-vm check-valgrind demo clean
+.PHONY: all deps configure build check check-unit check-vm check-valgrind demo bench clean
 
 all: build
 
@@ -42,5 +42,23 @@ check-vm: build
 demo: build
 	tests/vm/run tests/vm/demo.sh
 
+# Benchmark, not a test: fio against tcmud, the kernel's rd_mcp and tcmu-runner
+# in one guest, printed as ratios (docs/benchmarks.md). Release build without
+# sanitizers; tcmu-runner is installed here only (it is no dependency of
+# tcmud), with package scripts kept from starting it; if that fails the peer
+# is skipped. BENCH_ARGS: e.g. BENCH_RUNTIME=20 (see bench/vm-fio.sh).
+BENCH_BUILD ?= build-release
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTCMUD_SANITIZE=OFF -DBUILD_TESTING=OFF
+	cmake --build $(BENCH_BUILD) -j $(JOBS)
+	@dpkg-query -W -f='$${Status}' tcmu-runner 2>/dev/null | grep -q "install ok installed" || { \
+		p=/usr/sbin/policy-rc.d; a=0; \
+		[ -e $$p ] || { printf '#!/bin/sh\nexit 101\n' >$$p && chmod 755 $$p && a=1; }; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcmu-runner || \
+		echo "bench: could not install tcmu-runner; that peer will be skipped"; \
+		[ $$a = 0 ] || rm -f $$p; }
+	@pgrep qemu-system >/dev/null && echo "bench: other QEMU guests are running; they share the CPU and skew the figures" || true
+	TCMUD_BUILD=$(BENCH_BUILD) TCMUD_VM_TIMEOUT=$${TCMUD_VM_TIMEOUT:-1800} tests/vm/run bench/vm-fio.sh $(BENCH_ARGS)
+
 clean:
-	rm -rf $(BUILD) $(VG_BUILD)
+	rm -rf $(BUILD) $(VG_BUILD) $(BENCH_BUILD)
