@@ -171,7 +171,9 @@ static int on_added(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, boo
 	rc = add_device(d, ev->minor, &id, false);
 	if (rc == 1)
 		return 0; /* not ours: whoever serves it replies */
-	*reply = kernel_waits(d, nl_reply_now(d, &id));
+	/* A device we opened read the attribute moments ago; a refused one may not have. */
+	struct tcmud_device *dev = rc ? NULL : tcmud_daemon_find(d, ev->minor);
+	*reply = kernel_waits(d, dev ? dev->nl_reply_supported : nl_reply_now(d, &id));
 	return rc;
 }
 

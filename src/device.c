@@ -212,7 +212,6 @@ static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 	s->hdev.num_lbas = f->dev_size / f->block_size;
 	s->hdev.max_sectors = f->max_sectors;
 	s->hdev.write_cache = f->write_cache;
-	dev->dev_size = f->dev_size;
 	tcmud_scsi_ident_init(&s->ident, f->unit_serial[0] ? f->unit_serial : dev->id.dev);
 	int rc = h->open(&s->hdev, why, why_len);
 	if (rc == 0)
@@ -354,10 +353,8 @@ void tcmud_device_close(struct tcmud_device *dev)
 static void apply_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig *rc)
 {
 	struct tcmud_hdev *h = &dev->scsi.hdev;
-	if (rc->size_changed) {
+	if (rc->size_changed)
 		h->num_lbas = rc->new_num_lbas;
-		dev->dev_size = rc->new_num_lbas * h->block_size;
-	}
 	if (rc->cfgstring_changed)
 		snprintf(dev->cfgstring, sizeof(dev->cfgstring), "%s", rc->new_cfgstring);
 	if (rc->write_cache_changed)

@@ -28,7 +28,6 @@ struct tcmud_device {
 
 	struct tcmud_scsi_dev scsi;
 	char cfgstring[TCMUD_NAME_MAX]; /* backs scsi.hdev.cfgstring */
-	uint64_t dev_size;
 
 	/* Commands run to completion one at a time on the device thread, so one
 	 * command structure and one iovec array serve them all. */
