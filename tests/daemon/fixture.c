@@ -99,11 +99,15 @@ void fixture_cleanup(struct fixture *f)
 		fprintf(stderr, "fixture: cannot remove %s\n", f->root);
 }
 
+/* Built under a temporary name and renamed into place: a device thread may
+ * still map the file being replaced, and truncating it would SIGBUS that thread. */
 static void write_mailbox(const char *path, uint16_t version)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char tmp[1100];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || ftruncate(fd, FIXTURE_MAP_SIZE))
-		die("create", path);
+		die("create", tmp);
 	struct tcmu_mailbox mb = {0};
 	mb.version = version;
 	mb.flags = TCMU_MAILBOX_FLAG_CAP_OOOC | TCMU_MAILBOX_FLAG_CAP_READ_LEN |
@@ -111,8 +115,10 @@ static void write_mailbox(const char *path, uint16_t version)
 	mb.cmdr_off = 128;
 	mb.cmdr_size = FIXTURE_RING_SIZE;
 	if (pwrite(fd, &mb, sizeof(mb), 0) != (ssize_t)sizeof(mb))
-		die("write", path);
+		die("write", tmp);
 	close(fd);
+	if (rename(tmp, path))
+		die("rename", path);
 }
 
 void fixture_add_uio(struct fixture *f, unsigned int minor, const char *name,
