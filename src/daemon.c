@@ -55,7 +55,8 @@ static bool same_device(const struct tcmud_uio_name *a, const struct tcmud_uio_n
 	return a->hba == b->hba && strcmp(a->dev, b->dev) == 0;
 }
 
-static void remove_device(struct tcmud_daemon *d, struct tcmud_device *dev);
+static void remove_device(struct tcmud_daemon *d, struct tcmud_device *dev,
+			  enum tcmud_close_reason reason);
 
 /* Start serving a device. 0, -errno, or 1 when the device is not ours. */
 static int add_device(struct tcmud_daemon *d, unsigned int minor,
@@ -65,9 +66,11 @@ static int add_device(struct tcmud_daemon *d, unsigned int minor,
 	if (old && same_device(&old->id, id) && !atomic_load(&old->failed))
 		return 0;
 	if (old) {
-		/* uio minors are reused: what we hold is a removed or dead device. */
+		/* uio minors are reused: what we hold is a removed or dead device.
+		 * A failed device that is still there keeps its storage. */
+		bool same = same_device(&old->id, id);
 		log_info("uio%u is now %s; letting go of %s", minor, id->dev, old->id.dev);
-		remove_device(d, old);
+		remove_device(d, old, same ? TCMUD_CLOSE_SHUTDOWN : TCMUD_CLOSE_REMOVED);
 	}
 	if (!id->subtype[0]) {
 		log_error("uio%u (%s): no dev_config, so no handler can serve it", minor, id->dev);
@@ -89,15 +92,16 @@ static int add_device(struct tcmud_daemon *d, unsigned int minor,
 	}
 	rc = remember(d, dev);
 	if (rc)
-		tcmud_device_close(dev);
+		tcmud_device_close(dev, TCMUD_CLOSE_FAILED);
 	return rc;
 }
 
-static void remove_device(struct tcmud_daemon *d, struct tcmud_device *dev)
+static void remove_device(struct tcmud_daemon *d, struct tcmud_device *dev,
+			  enum tcmud_close_reason reason)
 {
 	log_info("%s: released uio%u", dev->id.dev, dev->minor);
 	forget(d, dev);
-	tcmud_device_close(dev);
+	tcmud_device_close(dev, reason);
 }
 
 static void on_discovered(void *ctx, unsigned int minor, const struct tcmud_uio_name *id)
@@ -117,7 +121,7 @@ static void prune_vanished(struct tcmud_daemon *d)
 		if (tcmud_read_text(path, name, sizeof(name)) ||
 		    tcmud_uio_name_parse(name, &id) || !same_device(&id, &dev->id)) {
 			log_info("%s: uio%u is gone", dev->id.dev, dev->minor);
-			remove_device(d, dev);
+			remove_device(d, dev, TCMUD_CLOSE_REMOVED);
 		}
 	}
 }
@@ -196,7 +200,7 @@ static int on_removed(struct tcmud_daemon *d, const struct tcmud_nl_event *ev, b
 		return 0;
 	}
 	*reply = kernel_waits(d, dev->nl_reply_supported);
-	remove_device(d, dev);
+	remove_device(d, dev, TCMUD_CLOSE_REMOVED);
 	return 0;
 }
 
@@ -320,7 +324,7 @@ void tcmud_daemon_fini(struct tcmud_daemon *d)
 		tcmud_nl_dispatch(d->nl);
 	}
 	while (d->ndevs)
-		remove_device(d, d->devs[d->ndevs - 1]);
+		remove_device(d, d->devs[d->ndevs - 1], TCMUD_CLOSE_SHUTDOWN);
 	free(d->devs);
 	d->devs = NULL;
 	tcmud_nl_close(d->nl);

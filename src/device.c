@@ -317,7 +317,7 @@ int tcmud_device_open(const struct tcmud_device_params *p, struct tcmud_device *
 
 	int rc = open_steps(dev, p, why, why_len);
 	if (rc) {
-		tcmud_device_close(dev);
+		tcmud_device_close(dev, TCMUD_CLOSE_FAILED);
 		return rc;
 	}
 	log_info("%s: serving uio%u with handler '%s' (%" PRIu64 " blocks of %u bytes, "
@@ -328,7 +328,7 @@ int tcmud_device_open(const struct tcmud_device_params *p, struct tcmud_device *
 	return 0;
 }
 
-void tcmud_device_close(struct tcmud_device *dev)
+void tcmud_device_close(struct tcmud_device *dev, enum tcmud_close_reason reason)
 {
 	if (dev->thread_started) {
 		uint64_t one = 1;
@@ -338,7 +338,7 @@ void tcmud_device_close(struct tcmud_device *dev)
 		pthread_join(dev->thread, NULL);
 	}
 	if (dev->handler_open)
-		dev->scsi.handler->close(&dev->scsi.hdev);
+		dev->scsi.handler->close(&dev->scsi.hdev, reason);
 	if (dev->map)
 		munmap(dev->map, dev->map_size);
 	if (dev->fd >= 0)

@@ -59,7 +59,7 @@ int tcmud_device_open(const struct tcmud_device_params *p, struct tcmud_device *
 		      char *why, size_t why_len);
 
 /* Stop the thread, close the handler, unmap and close. */
-void tcmud_device_close(struct tcmud_device *dev);
+void tcmud_device_close(struct tcmud_device *dev, enum tcmud_close_reason reason);
 
 /* Apply a RECONFIG from the kernel. 0 or -errno (reason in why). */
 int tcmud_device_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig *rc,

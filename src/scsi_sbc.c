@@ -94,7 +94,7 @@ static int call_handler(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 	int (*op)(struct tcmud_hdev *, struct tcmud_io *) = NULL;
 	struct tcmud_io io = {
 		.cmd = cmd, .lba = rw->lba, .nr_blocks = rw->nr_blocks,
-		.iov = cmd->iov, .fua = rw->fua, .dpo = rw->dpo, .protect = rw->protect,
+		.iov = cmd->iov, .fua = rw->fua, .dpo = rw->dpo, 
 	};
 	size_t tail, saved;
 	int st;

@@ -293,8 +293,9 @@ static int rd_open(struct tcmud_hdev *dev, char *why, size_t why_len)
 	return 0;
 }
 
-static void rd_close(struct tcmud_hdev *dev)
+static void rd_close(struct tcmud_hdev *dev, enum tcmud_close_reason reason)
 {
+	(void)reason;
 	if (dev->priv)
 		rd_free(dev->priv);
 	dev->priv = NULL;

@@ -27,7 +27,13 @@
 extern "C" {
 #endif
 
-#define TCMUD_HANDLER_API_VERSION 1
+/*
+ * Version 2 added protection information (tcmud_io.pi, tcmud_hdev.pi_type),
+ * thin provisioning (unmap, lba_status), daemon-wide handler settings
+ * (configure) and the reason passed to close. Modules built for another
+ * version are refused at load.
+ */
+#define TCMUD_HANDLER_API_VERSION 2
 #define TCMUD_HANDLER_SYMBOL "tcmud_handler"
 
 /* The longest CDB the daemon accepts (variable-length CDBs included). */
@@ -75,6 +81,9 @@ enum tcmud_asc {
 	TCMUD_ASC_LUN_NOT_SUPPORTED = 0x2500,
 	TCMUD_ASC_INVALID_FIELD_IN_PARAM_LIST = 0x2600,
 	TCMUD_ASC_WRITE_PROTECTED = 0x2700,
+	TCMUD_ASC_HARDWARE_WRITE_PROTECTED = 0x2701,
+	TCMUD_ASC_SOFTWARE_WRITE_PROTECTED = 0x2702,
+	TCMUD_ASC_SPACE_ALLOC_FAILED_WRITE_PROTECT = 0x2707,
 	TCMUD_ASC_CAPACITY_CHANGED = 0x2a09,
 	TCMUD_ASC_SAVING_PARAMS_NOT_SUPPORTED = 0x3900,
 	TCMUD_ASC_INTERNAL_TARGET_FAILURE = 0x4400,
@@ -118,16 +127,28 @@ struct tcmud_cmd {
 	uint32_t tag;
 };
 
-/* A decoded block I/O request handed to a handler's data operations. */
+/* Bytes of protection information per logical block (one T10 DIF tuple). */
+#define TCMUD_PI_TUPLE_SIZE 8
+
+/*
+ * A decoded block I/O request handed to a handler's data operations.
+ *
+ * The daemon does all protection-information work (RDPROTECT/WRPROTECT,
+ * generation, checking, interleaving with the initiator's buffer): the
+ * handler only stores and returns tuples. When the device has PI
+ * (tcmud_hdev.pi_type != 0), pi points at nr_blocks 8-byte tuples, in LBA
+ * order: write stores them with the data, read fills them with what is
+ * stored (0xFF bytes for a block never written or unmapped).
+ */
 struct tcmud_io {
 	struct tcmud_cmd *cmd;
 	uint64_t lba;
 	uint32_t nr_blocks;
 	struct iovec *iov;              /* exactly nr_blocks * block_size bytes */
 	size_t iov_cnt;
+	uint8_t *pi;                    /* nr_blocks * TCMUD_PI_TUPLE_SIZE, or NULL */
 	bool fua;                       /* force unit access */
 	bool dpo;
-	uint8_t protect;                /* RDPROTECT / WRPROTECT field */
 };
 
 /* The handler's view of a device. The daemon owns everything but priv. */
@@ -138,7 +159,21 @@ struct tcmud_hdev {
 	uint32_t block_size;            /* hw_block_size */
 	uint32_t max_sectors;           /* hw_max_sectors */
 	bool write_cache;               /* emulate_write_cache */
+
+	/* Set by the handler's open() from its configuration (all 0 before): */
+	uint8_t pi_type;                /* T10 DIF type 1, 2 or 3; 0 for none */
+	bool read_only;                 /* every write fails with DATA PROTECT */
+	bool unmap_zeroes;              /* unmapped blocks read as zeros (LBPRZ) */
+	uint32_t unmap_granularity;     /* blocks; optimal UNMAP granularity, 0 = 1 */
+
 	void *priv;                     /* handler-owned */
+};
+
+/* Why a device is closed: removed from the kernel, or the daemon stopping. */
+enum tcmud_close_reason {
+	TCMUD_CLOSE_SHUTDOWN = 0,       /* the device lives on; keep what persists */
+	TCMUD_CLOSE_REMOVED,            /* the device is gone; drop its storage */
+	TCMUD_CLOSE_FAILED,             /* open failed after the handler's open */
 };
 
 /* What a RECONFIG changed; fields not flagged are unchanged. */
@@ -159,13 +194,18 @@ struct tcmud_handler {
 	const char *subtype;            /* "rd": serves dev_config "rd/..." */
 	const char *cfg_desc;           /* one line describing the cfgstring */
 
+	/* A daemon-wide setting for this handler ("mem_limit", "1G"), from the
+	 * command line or configuration. 0, or -errno with a reason. Optional:
+	 * NULL refuses every setting. */
+	int (*configure)(const char *key, const char *value, char *why, size_t why_len);
+
 	/* Validate a cfgstring: dev_config without the leading "<subtype>/"
 	 * ("" for "rd" and "rd/"). 0, or -errno with a reason in why. Optional. */
 	int (*check_config)(const char *cfgstring, char *why, size_t why_len);
 
 	/* Bring a device up / down. open returns 0 or -errno (reason in why). */
 	int (*open)(struct tcmud_hdev *dev, char *why, size_t why_len);
-	void (*close)(struct tcmud_hdev *dev);
+	void (*close)(struct tcmud_hdev *dev, enum tcmud_close_reason reason);
 
 	/* Apply a RECONFIG. 0 or -errno. Optional: NULL refuses every change. */
 	int (*reconfig)(struct tcmud_hdev *dev, const struct tcmud_reconfig *rc);
@@ -174,6 +214,17 @@ struct tcmud_handler {
 	int (*read)(struct tcmud_hdev *dev, struct tcmud_io *io);
 	int (*write)(struct tcmud_hdev *dev, struct tcmud_io *io);
 	int (*flush)(struct tcmud_hdev *dev, struct tcmud_cmd *cmd); /* optional */
+
+	/* Thin provisioning (optional; without unmap the device is fully
+	 * provisioned). unmap deallocates nr_blocks at lba: afterwards they read
+	 * as zeros when dev->unmap_zeroes, and their PI as 0xFF bytes. Returns a
+	 * SAM status like the data operations. */
+	int (*unmap)(struct tcmud_hdev *dev, struct tcmud_cmd *cmd, uint64_t lba,
+		     uint64_t nr_blocks);
+	/* The provisioning status of the run of blocks starting at lba: *mapped
+	 * and, in *nr_blocks, how many blocks (>= 1) share it. 0 or -errno. */
+	int (*lba_status)(struct tcmud_hdev *dev, uint64_t lba, uint64_t *nr_blocks,
+			  bool *mapped);
 
 	/* Sees every CDB first. Optional; TCMUD_NOT_HANDLED falls through. */
 	int (*handle_cdb)(struct tcmud_hdev *dev, struct tcmud_cmd *cmd);

@@ -194,7 +194,7 @@ static struct fix *fix_new(uint64_t num_lbas, uint32_t bs, bool open)
 static void fix_free(struct fix *f)
 {
 	if (f->opened)
-		tcmud_handler.close(&f->dev.hdev);
+		tcmud_handler.close(&f->dev.hdev, TCMUD_CLOSE_REMOVED);
 	free(f);
 }
 
@@ -1336,7 +1336,7 @@ static int open_with(const char *cfg, uint64_t lbas, uint32_t bs, char *why, siz
 
 	if (ret == 0) {
 		assert_non_null(dev.priv);
-		tcmud_handler.close(&dev);
+		tcmud_handler.close(&dev, TCMUD_CLOSE_REMOVED);
 		assert_null(dev.priv);
 	}
 	return ret;
