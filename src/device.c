@@ -207,6 +207,8 @@ static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 	snprintf(dev->cfgstring, sizeof(dev->cfgstring), "%s", dev->id.cfgstring);
 	s->handler = h;
 	s->hdev.name = dev->id.dev;
+	s->hdev.hba = dev->id.hba;
+	s->hdev.unit_serial = s->ident.unit_serial;
 	s->hdev.cfgstring = dev->cfgstring;
 	s->hdev.block_size = f->block_size;
 	s->hdev.num_lbas = f->dev_size / f->block_size;

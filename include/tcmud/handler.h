@@ -154,6 +154,10 @@ struct tcmud_io {
 /* The handler's view of a device. The daemon owns everything but priv. */
 struct tcmud_hdev {
 	const char *name;               /* configfs device name, e.g. "rd0" */
+	/* Identity: the configfs HBA (user_<hba>) and the T10 unit serial ("" if
+	 * unset). Together with name they tell this device from any other. */
+	unsigned int hba;
+	const char *unit_serial;
 	const char *cfgstring;          /* dev_config after "<subtype>/", maybe "" */
 	uint64_t num_lbas;              /* capacity in blocks */
 	uint32_t block_size;            /* hw_block_size */
