@@ -35,7 +35,7 @@ static void complete_cmd(struct tcmud_device *dev, struct tcmud_cmd *cmd)
 			  "ASC/ASCQ 0x%02x/0x%02x", dev->id.dev, cmd->tag, cmd->cdb[0],
 			  cmd->sense.key, cmd->sense.asc_ascq >> 8, cmd->sense.asc_ascq & 0xff);
 		rsp.sense = sense;
-		rsp.sense_len = tcmud_sense_format(&cmd->sense, dev->scsi.d_sense, sense,
+		rsp.sense_len = tcmud_sense_format(&cmd->sense, dev->scsi.mode.d_sense, sense,
 						   sizeof(sense));
 	}
 	/* With CHECK CONDITION the kernel sends no data unless READ_LEN is set. */
@@ -216,9 +216,16 @@ static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 	s->hdev.write_cache = f->write_cache;
 	tcmud_scsi_ident_init(&s->ident, f->unit_serial[0] ? f->unit_serial : dev->id.dev);
 	int rc = h->open(&s->hdev, why, why_len);
-	if (rc == 0)
-		dev->handler_open = true;
-	return rc;
+	if (rc)
+		return rc;
+	dev->handler_open = true;
+	rc = tcmud_scsi_dev_init(s);
+	if (rc) {
+		snprintf(why, why_len, "SCSI state: %s", strerror(-rc));
+		return rc;
+	}
+	dev->scsi_ready = true;
+	return 0;
 }
 
 static int check_config(const struct tcmud_handler *h, const char *cfg, char *why,
@@ -339,6 +346,8 @@ void tcmud_device_close(struct tcmud_device *dev, enum tcmud_close_reason reason
 				  strerror(errno));
 		pthread_join(dev->thread, NULL);
 	}
+	if (dev->scsi_ready)
+		tcmud_scsi_dev_fini(&dev->scsi);
 	if (dev->handler_open)
 		dev->scsi.handler->close(&dev->scsi.hdev, reason);
 	if (dev->map)
@@ -359,8 +368,10 @@ static void apply_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig
 		h->num_lbas = rc->new_num_lbas;
 	if (rc->cfgstring_changed)
 		snprintf(dev->cfgstring, sizeof(dev->cfgstring), "%s", rc->new_cfgstring);
-	if (rc->write_cache_changed)
+	if (rc->write_cache_changed) {
 		h->write_cache = rc->new_write_cache;
+		dev->scsi.mode.wce = rc->new_write_cache;
+	}
 }
 
 int tcmud_device_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig *rc,

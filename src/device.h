@@ -41,6 +41,7 @@ struct tcmud_device {
 	pthread_mutex_t lock;           /* held while draining, taken for reconfig */
 	atomic_bool failed;             /* ring broken or device gone */
 	bool handler_open;
+	bool scsi_ready;                /* tcmud_scsi_dev_init() done */
 };
 
 struct tcmud_device_params {

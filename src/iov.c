@@ -82,3 +82,35 @@ void tcmud_iov_zero_from(const struct iovec *iov, size_t cnt, size_t off)
 		if (iov[i].iov_len > skip)
 			memset((uint8_t *)iov[i].iov_base + skip, 0, iov[i].iov_len - skip);
 }
+
+size_t tcmud_iov_window(const struct iovec *iov, size_t cnt, size_t off, size_t len,
+			struct iovec *dst, size_t dst_cap)
+{
+	size_t i, skip, n = 0;
+
+	if (len == 0 || !iov_seek(iov, cnt, off, &i, &skip))
+		return 0;
+	for (; i < cnt && len; i++, skip = 0) {
+		size_t take = min_size(iov[i].iov_len - skip, len);
+
+		if (take == 0)
+			continue;
+		if (n == dst_cap)
+			return 0;
+		dst[n].iov_base = (uint8_t *)iov[i].iov_base + skip;
+		dst[n].iov_len = take;
+		n++;
+		len -= take;
+	}
+	return len ? 0 : n;
+}
+
+size_t tcmud_iov_window_max(const struct iovec *iov, size_t cnt, size_t off, size_t len)
+{
+	size_t i, skip;
+
+	(void)len;
+	if (!iov_seek(iov, cnt, off, &i, &skip))
+		return 0;
+	return cnt - i;
+}

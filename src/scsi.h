@@ -9,6 +9,7 @@
 #ifndef TCMUD_SCSI_H
 #define TCMUD_SCSI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,13 +25,51 @@ struct tcmud_scsi_ident {
 	uint64_t naa;             /* NAA 6 designator derived from the serial */
 };
 
+/* Mode parameters an initiator may change with MODE SELECT. */
+struct tcmud_scsi_mode {
+	bool wce;                               /* caching page: write cache enabled */
+	bool d_sense;                           /* control page: descriptor-format sense */
+	bool swp;                               /* control page: software write protect */
+};
+
+/* Per-device scratch buffers, grown on demand, reused between commands. */
+enum tcmud_scratch_slot {
+	TCMUD_SCRATCH_PI,       /* PI tuples exchanged with the handler */
+	TCMUD_SCRATCH_PI2,      /* a second set (PI received from the initiator) */
+	TCMUD_SCRATCH_IOV,      /* iovec windows into the command's buffer */
+	TCMUD_SCRATCH_IOV2,
+	TCMUD_SCRATCH_DATA,     /* block data read for a compare or a copy */
+	TCMUD_SCRATCH_DATA2,
+	TCMUD_SCRATCH_NR
+};
+
+struct tcmud_scsi_scratch {
+	void *buf[TCMUD_SCRATCH_NR];
+	size_t cap[TCMUD_SCRATCH_NR];
+};
+
 /* Per-device SCSI state, owned by the device (one per LUN). */
 struct tcmud_scsi_dev {
 	struct tcmud_hdev hdev;                 /* what the handler sees */
 	const struct tcmud_handler *handler;
 	struct tcmud_scsi_ident ident;
-	bool d_sense;                           /* report descriptor-format sense */
+	struct tcmud_scsi_mode mode;
+	/*
+	 * Held for the whole execution of each command: commands on one device
+	 * are atomic against each other whatever transport or thread brings them
+	 * (COMPARE AND WRITE, EXTENDED COPY from another device), and the
+	 * scratch buffers are the holder's.
+	 */
+	pthread_mutex_t lock;
+	struct tcmud_scsi_scratch scratch;
 };
+
+/*
+ * Set up the SCSI state once hdev, handler and ident are filled and the
+ * handler is open (mode defaults come from hdev). 0 or -errno.
+ */
+int tcmud_scsi_dev_init(struct tcmud_scsi_dev *dev);
+void tcmud_scsi_dev_fini(struct tcmud_scsi_dev *dev);
 
 /* Fill ident from a unit serial (NAA derived deterministically from it). */
 void tcmud_scsi_ident_init(struct tcmud_scsi_ident *id, const char *unit_serial);
@@ -85,5 +124,14 @@ size_t tcmud_iov_to_buf(const struct iovec *iov, size_t cnt, size_t off,
 			void *buf, size_t len);
 /* Set bytes [off, end) of the iovec array to zero. */
 void tcmud_iov_zero_from(const struct iovec *iov, size_t cnt, size_t off);
+/*
+ * Describe bytes [off, off + len) of an iovec array as a new array in dst
+ * (zero copy). Returns the number of entries, or 0 when the source is
+ * shorter than off + len or dst has fewer than needed (len 0 gives 0 too).
+ */
+size_t tcmud_iov_window(const struct iovec *iov, size_t cnt, size_t off, size_t len,
+			struct iovec *dst, size_t dst_cap);
+/* Entries tcmud_iov_window() may need for len bytes at off (an upper bound). */
+size_t tcmud_iov_window_max(const struct iovec *iov, size_t cnt, size_t off, size_t len);
 
 #endif /* TCMUD_SCSI_H */

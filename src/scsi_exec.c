@@ -1,32 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Command dispatch and the response helpers shared by the SPC/SBC emulation. */
+#include <pthread.h>
 #include <string.h>
 
 #include "scsi_internal.h"
-
-typedef int (*scsi_fn)(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-
-/* Every opcode the daemon serves, in one place. Unlisted ones are refused. */
-static const scsi_fn opcode_table[256] = {
-	[0x00] = tcmud_spc_test_unit_ready,
-	[0x03] = tcmud_spc_request_sense,
-	[0x08] = tcmud_sbc_read,                /* READ(6) */
-	[0x0a] = tcmud_sbc_write,               /* WRITE(6) */
-	[0x12] = tcmud_spc_inquiry,
-	[0x1a] = tcmud_spc_mode_sense,          /* MODE SENSE(6) */
-	[0x25] = tcmud_sbc_read_capacity10,
-	[0x28] = tcmud_sbc_read,                /* READ(10) */
-	[0x2a] = tcmud_sbc_write,               /* WRITE(10) */
-	[0x35] = tcmud_sbc_sync_cache,          /* SYNCHRONIZE CACHE(10) */
-	[0x5a] = tcmud_spc_mode_sense,          /* MODE SENSE(10) */
-	[0x88] = tcmud_sbc_read,                /* READ(16) */
-	[0x8a] = tcmud_sbc_write,               /* WRITE(16) */
-	[0x91] = tcmud_sbc_sync_cache,          /* SYNCHRONIZE CACHE(16) */
-	[0x9e] = tcmud_sbc_service_action_in16, /* READ CAPACITY(16) */
-	[0xa0] = tcmud_spc_report_luns,
-	[0xa8] = tcmud_sbc_read,                /* READ(12) */
-	[0xaa] = tcmud_sbc_write,               /* WRITE(12) */
-};
 
 #define CONTROL_NACA 0x04
 
@@ -87,33 +64,67 @@ static int invalid_opcode(struct tcmud_cmd *cmd)
 					 TCMUD_ASC_INVALID_OPCODE);
 }
 
+/* The first bit set in cdb outside the command's usage data, as byte/bit. */
+static bool find_reserved_bit(const struct tcmud_scsi_cmd_desc *d, const uint8_t *cdb,
+			      size_t ctl, unsigned int *byte, int *bit)
+{
+	for (size_t i = 1; i < d->cdb_len && i < TCMUD_CDB_USAGE_MAX; i++) {
+		uint8_t bad = i == ctl ? 0 : (uint8_t)(cdb[i] & ~d->usage[i]);
+
+		if (bad) {
+			*byte = (unsigned int)i;
+			*bit = 7;
+			while (!(bad & (1u << *bit)))
+				(*bit)--;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define VARIABLE_LENGTH_ADDITIONAL 7   /* byte holding ADDITIONAL CDB LENGTH */
+
 static int dispatch(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	size_t len = tcmud_cdb_length(cmd->cdb, cmd->cdb_len);
-	scsi_fn fn = cmd->cdb_len ? opcode_table[cmd->cdb[0]] : NULL;
+	const struct tcmud_scsi_cmd_desc *d;
+	unsigned int byte;
+	int why, bit;
 	size_t ctl;
 
-	if (!fn || len == 0 || len > cmd->cdb_len)
+	if (len == 0 || len > cmd->cdb_len)
 		return invalid_opcode(cmd);
+	d = tcmud_scsi_cmd_lookup(cmd->cdb, len, &why);
+	if (!d) {
+		if (why == 0)
+			return invalid_opcode(cmd);
+		/* A known opcode with a service action we do not serve. */
+		if (cmd->cdb[0] == 0x7f)
+			return tcmud_scsi_invalid_field(cmd, 8, -1);
+		return tcmud_scsi_invalid_field(cmd, 1, 4);
+	}
+	if (len != d->cdb_len) /* only variable-length CDBs can disagree */
+		return tcmud_scsi_invalid_field(cmd, VARIABLE_LENGTH_ADDITIONAL, -1);
 	ctl = control_offset(cmd, len);
 	if (cmd->cdb[ctl] & CONTROL_NACA)
 		return tcmud_scsi_invalid_field(cmd, (unsigned int)ctl, 2);
-	return fn(dev, cmd);
+	if (find_reserved_bit(d, cmd->cdb, ctl, &byte, &bit))
+		return tcmud_scsi_invalid_field(cmd, byte, bit);
+	return d->fn(dev, cmd);
 }
 
 int tcmud_scsi_execute(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	const struct tcmud_handler *h = dev->handler;
-	int ret;
+	int ret = TCMUD_NOT_HANDLED;
 
 	reset_response(cmd);
-	if (h && h->handle_cdb) {
+	pthread_mutex_lock(&dev->lock);
+	if (h && h->handle_cdb)
 		ret = h->handle_cdb(&dev->hdev, cmd);
-		if (ret != TCMUD_NOT_HANDLED) {
-			cmd->status = (uint8_t)ret;
-			return cmd->status;
-		}
-	}
-	cmd->status = (uint8_t)dispatch(dev, cmd);
+	if (ret == TCMUD_NOT_HANDLED)
+		ret = dispatch(dev, cmd);
+	cmd->status = (uint8_t)ret;
+	pthread_mutex_unlock(&dev->lock);
 	return cmd->status;
 }

@@ -6,20 +6,6 @@
  */
 #include "scsi_internal.h"
 
-#define SA_READ_CAPACITY_16 0x10
-
-static bool lba_range_ok(const struct tcmud_hdev *h, uint64_t lba, uint64_t nr)
-{
-	/* Written so that lba + nr cannot overflow. */
-	return lba <= h->num_lbas && nr <= h->num_lbas - lba;
-}
-
-static int lba_out_of_range(struct tcmud_cmd *cmd)
-{
-	return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
-					 TCMUD_ASC_LBA_OUT_OF_RANGE);
-}
-
 static uint64_t last_lba(const struct tcmud_hdev *h)
 {
 	return h->num_lbas ? h->num_lbas - 1 : 0;
@@ -38,7 +24,7 @@ int tcmud_sbc_read_capacity10(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	return tcmud_scsi_data_in(cmd, buf, sizeof(buf), sizeof(buf));
 }
 
-static int read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+int tcmud_sbc_read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	uint8_t buf[32] = {0};
 
@@ -48,101 +34,48 @@ static int read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	return tcmud_scsi_data_in(cmd, buf, sizeof(buf), get_be32(&cmd->cdb[10]));
 }
 
-int tcmud_sbc_service_action_in16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
-{
-	if ((cmd->cdb[1] & 0x1f) == SA_READ_CAPACITY_16)
-		return read_capacity16(dev, cmd);
-	return tcmud_scsi_invalid_field(cmd, 1, 4);
-}
 
 /* ---- READ / WRITE ------------------------------------------------------ */
 
-/* A handler's status must be a SAM status; anything else is our failure. */
-static int handler_status(struct tcmud_cmd *cmd, int st)
+/* Byte and bit of the RDPROTECT/WRPROTECT field: byte 1 bits 7-5, or byte 10 of a 32-byte CDB. */
+static unsigned int protect_byte(const struct tcmud_cmd *cmd)
 {
-	if (st < 0 || st > 0xff)
-		return tcmud_cmd_check_condition(cmd, TCMUD_SK_HARDWARE_ERROR,
-						 TCMUD_ASC_INTERNAL_TARGET_FAILURE);
-	return st;
-}
-
-/*
- * The number of leading iovecs that hold len bytes (0 if the array is
- * shorter), and in *tail how many bytes of the last of them are used.
- */
-static size_t iov_cover(const struct iovec *iov, size_t cnt, uint64_t len, size_t *tail)
-{
-	for (size_t i = 0; i < cnt; i++) {
-		if (iov[i].iov_len >= len) {
-			*tail = (size_t)len;
-			return i + 1;
-		}
-		len -= iov[i].iov_len;
-	}
-	return 0;
-}
-
-/*
- * Call the handler with exactly bytes of the command's buffer. The last
- * iovec used is shortened for the call and restored after it, so the
- * handler never sees bytes beyond the transfer and nothing is allocated.
- */
-static int call_handler(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
-			const struct tcmud_cdb_rw *rw, uint64_t bytes, bool write)
-{
-	const struct tcmud_handler *h = dev->handler;
-	int (*op)(struct tcmud_hdev *, struct tcmud_io *) = NULL;
-	struct tcmud_io io = {
-		.cmd = cmd, .lba = rw->lba, .nr_blocks = rw->nr_blocks,
-		.iov = cmd->iov, .fua = rw->fua, .dpo = rw->dpo, 
-	};
-	size_t tail, saved;
-	int st;
-
-	if (h)
-		op = write ? h->write : h->read;
-	io.iov_cnt = iov_cover(cmd->iov, cmd->iov_cnt, bytes, &tail);
-	if (io.iov_cnt == 0) /* the transport's buffer is shorter than the CDB says */
-		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
-						 TCMUD_ASC_INVALID_FIELD_IN_CMD_IU);
-	if (!op)
-		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
-						 TCMUD_ASC_INVALID_OPCODE);
-	saved = cmd->iov[io.iov_cnt - 1].iov_len;
-	cmd->iov[io.iov_cnt - 1].iov_len = tail;
-	st = handler_status(cmd, op(&dev->hdev, &io));
-	cmd->iov[io.iov_cnt - 1].iov_len = saved;
-	return st;
-}
-
-/* A read returned fewer bytes than the buffer holds: say so (see data_in). */
-static void set_read_len(struct tcmud_cmd *cmd, uint64_t bytes)
-{
-	if (bytes < cmd->data_len) {
-		cmd->read_len_valid = true;
-		cmd->read_len = bytes;
-	}
+	return cmd->cdb[0] == 0x7f ? 10 : 1;
 }
 
 static int sbc_rw(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool write)
 {
 	struct tcmud_cdb_rw rw;
+	struct tcmud_blocks b;
 	uint64_t bytes;
 	int st;
 
 	if (tcmud_cdb_decode_rw(cmd->cdb, cmd->cdb_len, &rw) < 0)
 		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
 						 TCMUD_ASC_INVALID_OPCODE);
-	/* No protection information on this device (SBC-3 4.22.2). */
-	if (rw.protect)
-		return tcmud_scsi_invalid_field(cmd, 1, 7);
+	st = tcmud_sbc_check_protect(dev, cmd, rw.protect, protect_byte(cmd), 7);
+	if (st)
+		return st;
 	/* Checked even for a zero transfer length, as the kernel does. */
-	if (!lba_range_ok(&dev->hdev, rw.lba, rw.nr_blocks))
-		return lba_out_of_range(cmd);
-	bytes = (uint64_t)rw.nr_blocks * dev->hdev.block_size;
-	st = bytes ? call_handler(dev, cmd, &rw, bytes, write) : TCMUD_STATUS_GOOD;
-	if (!write && st == TCMUD_STATUS_GOOD)
-		set_read_len(cmd, bytes);
+	st = tcmud_sbc_check_range(dev, cmd, rw.lba, rw.nr_blocks);
+	if (st)
+		return st;
+	if (write && (st = tcmud_sbc_check_writable(dev, cmd)))
+		return st;
+	b = (struct tcmud_blocks){.lba = rw.lba, .nr_blocks = rw.nr_blocks, .iov = cmd->iov,
+				  .iov_cnt = cmd->iov_cnt, .protect = rw.protect,
+				  .fua = rw.fua, .dpo = rw.dpo};
+	bytes = tcmud_blocks_buffer_bytes(dev, &b);
+	if (bytes == 0)
+		return tcmud_scsi_no_data(cmd);
+	st = tcmud_sbc_check_buffer(cmd, 0, bytes);
+	if (st)
+		return st;
+	if (write)
+		return tcmud_sbc_write_blocks(dev, cmd, &b);
+	st = tcmud_sbc_read_blocks(dev, cmd, &b);
+	if (st == TCMUD_STATUS_GOOD)
+		tcmud_set_read_len(cmd, bytes);
 	return st;
 }
 
@@ -166,12 +99,60 @@ int tcmud_sbc_sync_cache(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	uint32_t nr = sixteen ? get_be32(&cdb[10]) : get_be16(&cdb[7]);
 
 	/* NUMBER OF LOGICAL BLOCKS 0 means "to the end of the medium". */
-	if (!lba_range_ok(&dev->hdev, lba, nr))
-		return lba_out_of_range(cmd);
+	int st = tcmud_sbc_check_range(dev, cmd, lba, nr);
+
+	if (st)
+		return st;
 	if (dev->handler && dev->handler->flush) {
-		int st = handler_status(cmd, dev->handler->flush(&dev->hdev, cmd));
+		st = tcmud_handler_status(cmd, dev->handler->flush(&dev->hdev, cmd));
 		if (st != TCMUD_STATUS_GOOD)
 			return st;
 	}
 	return tcmud_scsi_no_data(cmd);
 }
+
+/* ---- the table --------------------------------------------------------- */
+
+/* Byte 1: RDPROTECT/WRPROTECT (7-5), DPO (4), FUA (3). Group number: bits 5-0. */
+const struct tcmud_scsi_cmd_desc tcmud_cmds_sbc_rw[] = {
+	{.name = "READ(6)", .opcode = 0x08, .cdb_len = 6,
+	 .usage = {0x08, 0x1f, 0xff, 0xff, 0xff, 0x00}, .fn = tcmud_sbc_read},
+	{.name = "WRITE(6)", .opcode = 0x0a, .cdb_len = 6,
+	 .usage = {0x0a, 0x1f, 0xff, 0xff, 0xff, 0x00}, .fn = tcmud_sbc_write},
+	{.name = "READ CAPACITY(10)", .opcode = 0x25, .cdb_len = 10,
+	 .usage = {0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00},
+	 .fn = tcmud_sbc_read_capacity10},
+	{.name = "READ(10)", .opcode = 0x28, .cdb_len = 10,
+	 .usage = {0x28, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff, 0x00},
+	 .fn = tcmud_sbc_read},
+	{.name = "WRITE(10)", .opcode = 0x2a, .cdb_len = 10,
+	 .usage = {0x2a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff, 0x00},
+	 .fn = tcmud_sbc_write},
+	{.name = "SYNCHRONIZE CACHE(10)", .opcode = 0x35, .cdb_len = 10,
+	 .usage = {0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff, 0x00},
+	 .fn = tcmud_sbc_sync_cache},
+	{.name = "READ(16)", .opcode = 0x88, .cdb_len = 16,
+	 .usage = {0x88, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		   0xff, 0xff, 0x3f, 0x00},
+	 .fn = tcmud_sbc_read},
+	{.name = "WRITE(16)", .opcode = 0x8a, .cdb_len = 16,
+	 .usage = {0x8a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		   0xff, 0xff, 0x3f, 0x00},
+	 .fn = tcmud_sbc_write},
+	{.name = "SYNCHRONIZE CACHE(16)", .opcode = 0x91, .cdb_len = 16,
+	 .usage = {0x91, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		   0xff, 0xff, 0x3f, 0x00},
+	 .fn = tcmud_sbc_sync_cache},
+	{.name = "READ CAPACITY(16)", .opcode = 0x9e, .has_sa = true, .sa = 0x10,
+	 .cdb_len = 16,
+	 .usage = {0x9e, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		   0xff, 0xff, 0x01, 0x00},
+	 .fn = tcmud_sbc_read_capacity16},
+	{.name = "READ(12)", .opcode = 0xa8, .cdb_len = 12,
+	 .usage = {0xa8, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x00},
+	 .fn = tcmud_sbc_read},
+	{.name = "WRITE(12)", .opcode = 0xaa, .cdb_len = 12,
+	 .usage = {0xaa, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x00},
+	 .fn = tcmud_sbc_write},
+	{0},
+};

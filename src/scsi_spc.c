@@ -275,7 +275,7 @@ static size_t page_control(const struct tcmud_scsi_dev *dev, uint8_t pc, uint8_t
 	if (pc == PC_CHANGEABLE)
 		return 12;
 	p[2] = 0x02;                 /* GLTSD */
-	if (dev->d_sense)
+	if (dev->mode.d_sense)
 		p[2] |= 0x04;        /* D_SENSE */
 	p[3] = 0x10;                 /* QUEUE ALGORITHM MODIFIER: unrestricted */
 	p[5] = 0x40;                 /* TAS: LIO's emulate_tas default */
@@ -389,3 +389,18 @@ int tcmud_spc_mode_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	}
 	return tcmud_scsi_data_in(cmd, buf, len, r.alloc);
 }
+
+/* ---- the table --------------------------------------------------------- */
+
+const struct tcmud_scsi_cmd_desc tcmud_cmds_spc[] = {
+	{.name = "TEST UNIT READY", .opcode = 0x00, .cdb_len = 6,
+	 .usage = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, .fn = tcmud_spc_test_unit_ready},
+	{.name = "REQUEST SENSE", .opcode = 0x03, .cdb_len = 6,
+	 .usage = {0x03, 0x01, 0x00, 0x00, 0xff, 0x00}, .fn = tcmud_spc_request_sense},
+	{.name = "INQUIRY", .opcode = 0x12, .cdb_len = 6,
+	 .usage = {0x12, 0x01, 0xff, 0xff, 0xff, 0x00}, .fn = tcmud_spc_inquiry},
+	{.name = "REPORT LUNS", .opcode = 0xa0, .cdb_len = 12,
+	 .usage = {0xa0, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00},
+	 .fn = tcmud_spc_report_luns},
+	{0},
+};
