@@ -60,5 +60,25 @@ bench: deps
 	@pgrep qemu-system >/dev/null && echo "bench: other QEMU guests are running; they share the CPU and skew the figures" || true
 	TCMUD_BUILD=$(BENCH_BUILD) TCMUD_VM_TIMEOUT=$${TCMUD_VM_TIMEOUT:-1800} tests/vm/run bench/vm-fio.sh $(BENCH_ARGS)
 
+# Conformance comparison, not a test (slow; not part of check): libiscsi's
+# iscsi-test-cu, SCSI family, in one guest against tcmud (pi=0 and pi=1), the
+# kernel's rd_mcp (without and with PI) and tcmu-runner, then the generated
+# part of docs/conformance.md is rewritten from the reports by
+# tests/vm/cu_summary.py. tcmu-runner is installed as for `make bench` (the
+# peer is skipped if that fails). CONFORMANCE_ARGS: more options for
+# tests/vm/conformance.sh.
+.PHONY: conformance
+conformance: build
+	@dpkg-query -W -f='$${Status}' tcmu-runner 2>/dev/null | grep -q "install ok installed" || { \
+		p=/usr/sbin/policy-rc.d; a=0; \
+		[ -e $$p ] || { printf '#!/bin/sh\nexit 101\n' >$$p && chmod 755 $$p && a=1; }; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcmu-runner || \
+		echo "conformance: could not install tcmu-runner; that peer will be skipped"; \
+		[ $$a = 0 ] || rm -f $$p; }
+	TCMUD_BUILD=$(BUILD) TCMUD_VM_TIMEOUT=$${TCMUD_VM_TIMEOUT:-3600} \
+		tests/vm/run tests/vm/conformance_compare.sh $(CONFORMANCE_ARGS)
+	tests/vm/cu_summary.py --table $(BUILD)/vm-results/conformance_compare/manifest.jsonl \
+		--update docs/conformance.md
+
 clean:
 	rm -rf $(BUILD) $(VG_BUILD) $(BENCH_BUILD)

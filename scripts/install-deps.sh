@@ -3,7 +3,7 @@
 # real-kernel tests. Idempotent: installs only what is missing. Needs root.
 set -eu
 
-BUILD_PKGS="cmake make gcc pkg-config libnl-3-dev libnl-genl-3-dev libglib2.0-dev libcmocka-dev"
+BUILD_PKGS="cmake make gcc pkg-config libnl-3-dev libnl-genl-3-dev libglib2.0-dev libcmocka-dev libisal-dev"
 TEST_PKGS="valgrind qemu-system-x86 qemu-utils qemu-block-extra busybox-static cpio kmod sg3-utils libiscsi-bin fio targetcli-fb python3-rtslib-fb dbus"
 
 case "${1:-all}" in

@@ -311,11 +311,13 @@ int tcmud_dif_inject_error(const struct tcmud_dif_ctx *ctx, const struct iovec *
 			   size_t cnt, uint32_t nr_blocks, uint8_t *pi,
 			   enum tcmud_dif_inject what, uint32_t block, uint32_t bit)
 {
-	uint8_t *tuple = pi + (size_t)block * TCMUD_DIF_TUPLE_SIZE;
 	struct iov_pos pos = {data, cnt, 0};
-	uint8_t *byte;
+	uint8_t *tuple, *byte;
 
 	if (block >= nr_blocks)
+		return -EINVAL;
+	tuple = pi ? pi + (size_t)block * TCMUD_DIF_TUPLE_SIZE : NULL;
+	if (what != TCMUD_DIF_INJECT_DATA && !tuple)
 		return -EINVAL;
 	switch (what) {
 	case TCMUD_DIF_INJECT_DATA:

@@ -93,7 +93,8 @@ int tcmud_dif_verify(const struct tcmud_dif_ctx *ctx, const struct iovec *data, 
  * (zero copy; pieces adjacent in memory are merged) and, if pi_out is not
  * NULL, copies the nr_blocks tuples to it. Returns the number of iovecs
  * used, or 0 when src holds fewer than nr_blocks blocks with tuples after
- * off, or data_cap is too small. tcmud_dif_split_max_iov() is always enough.
+ * off (nothing is copied), or data_cap is too small (pi_out may be partly
+ * written). tcmud_dif_split_max_iov() entries are always enough.
  */
 size_t tcmud_dif_split(const struct iovec *src, size_t src_cnt, size_t src_off,
 		       uint32_t block_size, uint32_t nr_blocks, struct iovec *data_out,
@@ -123,8 +124,8 @@ enum tcmud_dif_inject {
 
 /*
  * Flip one bit of block `block`: in its data (through the iovecs) or in a
- * field of its tuple. Returns 0, or -EINVAL for a block, bit or data length
- * out of range.
+ * field of its tuple (pi may be NULL for data). Returns 0, or -EINVAL for a
+ * block, bit or data length out of range.
  */
 int tcmud_dif_inject_error(const struct tcmud_dif_ctx *ctx, const struct iovec *data,
 			   size_t cnt, uint32_t nr_blocks, uint8_t *pi,

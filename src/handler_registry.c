@@ -98,6 +98,43 @@ const struct tcmud_handler *tcmud_registry_find(const struct tcmud_registry *reg
 	return NULL;
 }
 
+int tcmud_registry_configure(const struct tcmud_registry *reg,
+			     const struct tcmud_handler_setting *s)
+{
+	const struct tcmud_handler *h = tcmud_registry_find(reg, s->subtype);
+	char why[256] = "";
+
+	if (!h) {
+		log_error("handler option %s.%s: no handler for subtype '%s' is loaded",
+			  s->subtype, s->key, s->subtype);
+		return -ENOENT;
+	}
+	if (!h->configure) {
+		log_error("handler option %s.%s: handler '%s' takes no settings", s->subtype,
+			  s->key, s->subtype);
+		return -EOPNOTSUPP;
+	}
+	int rc = h->configure(s->key, s->value, why, sizeof(why));
+	if (rc) {
+		log_error("handler option %s.%s=%s refused: %s", s->subtype, s->key, s->value,
+			  why[0] ? why : strerror(rc < 0 ? -rc : rc));
+		return rc < 0 ? rc : -EINVAL;
+	}
+	log_info("handler option %s.%s=%s applied", s->subtype, s->key, s->value);
+	return 0;
+}
+
+int tcmud_registry_configure_all(const struct tcmud_registry *reg,
+				 const struct tcmud_handler_setting *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = tcmud_registry_configure(reg, &s[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 void tcmud_registry_unload(struct tcmud_registry *reg)
 {
 	for (size_t i = 0; i < reg->count; i++)

@@ -12,6 +12,13 @@
 
 #define TCMUD_MAX_HANDLERS 32
 
+/* A daemon-wide handler setting: --handler-option SUBTYPE.KEY=VALUE. */
+struct tcmud_handler_setting {
+	char subtype[32];
+	char key[64];
+	char value[256];
+};
+
 struct tcmud_registry {
 	const struct tcmud_handler *handlers[TCMUD_MAX_HANDLERS];
 	void *dl[TCMUD_MAX_HANDLERS];
@@ -23,6 +30,16 @@ int tcmud_registry_load_dir(struct tcmud_registry *reg, const char *dir);
 
 /* Register one handler (modules and tests). 0, -EEXIST, -EPROTO (API version), -ENOSPC. */
 int tcmud_registry_add(struct tcmud_registry *reg, const struct tcmud_handler *h, void *dl);
+
+/* Hand one setting to the configure op of its subtype's handler. 0, or
+ * -errno after logging why: -ENOENT (no such handler), -EOPNOTSUPP (it takes
+ * no settings), or the handler's own refusal. */
+int tcmud_registry_configure(const struct tcmud_registry *reg,
+			     const struct tcmud_handler_setting *s);
+
+/* The same for n settings in order, stopping at the first refusal. */
+int tcmud_registry_configure_all(const struct tcmud_registry *reg,
+				 const struct tcmud_handler_setting *s, size_t n);
 
 const struct tcmud_handler *tcmud_registry_find(const struct tcmud_registry *reg,
 						const char *subtype);

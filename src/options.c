@@ -52,6 +52,53 @@ static int set_path(char *dst, size_t len, const char *v)
 	return 0;
 }
 
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int copy_part(char *dst, size_t len, const char *v)
+{
+	if (strlen(v) >= len)
+		return -EINVAL;
+	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
+/* "SUBTYPE.KEY=VALUE" (blanks around each part ignored); the handler checks
+ * the key and the value once it is loaded. */
+static int add_handler_setting(struct tcmud_options *o, const char *v)
+{
+	if (o->nr_handler_settings == TCMUD_MAX_HANDLER_SETTINGS)
+		return -ENOSPC;
+	char buf[512];
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *eq = strchr(buf, '=');
+	if (!eq)
+		return -EINVAL;
+	*eq = '\0';
+	char *dot = strchr(buf, '.');
+	if (!dot)
+		return -EINVAL;
+	*dot = '\0';
+	const char *subtype = trim(buf), *key = trim(dot + 1), *value = trim(eq + 1);
+	struct tcmud_handler_setting *hs = &o->handler_settings[o->nr_handler_settings];
+	if (!subtype[0] || !key[0] || strchr(subtype, '/') ||
+	    copy_part(hs->subtype, sizeof(hs->subtype), subtype) ||
+	    copy_part(hs->key, sizeof(hs->key), key) ||
+	    copy_part(hs->value, sizeof(hs->value), value))
+		return -EINVAL;
+	o->nr_handler_settings++;
+	return 0;
+}
+
 int tcmud_options_set(struct tcmud_options *o, const char *key, const char *value)
 {
 	if (!strcmp(key, "handler_dir"))
@@ -75,17 +122,9 @@ int tcmud_options_set(struct tcmud_options *o, const char *key, const char *valu
 		return parse_bool(value, &o->kern_reply);
 	if (!strcmp(key, "recover"))
 		return parse_bool(value, &o->recover);
+	if (!strcmp(key, "handler_option"))
+		return add_handler_setting(o, value);
 	return -ENOENT;
-}
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
 }
 
 /* "key = value" lines; '#' starts a comment. A missing default file is fine. */
@@ -130,6 +169,9 @@ static void usage(FILE *out)
 		"  -c, --config FILE        configuration file (default " DEFAULT_CONFIG ", if present)\n"
 		"  -H, --handler-dir DIR    handler modules (default " TCMUD_HANDLER_DIR ")\n"
 		"  -l, --log-level LEVEL    error, warn, info (default) or debug\n"
+		"  -o, --handler-option SUBTYPE.KEY=VALUE\n"
+		"                           a daemon-wide handler setting, e.g. rd.mem_limit=4G\n"
+		"                           (repeatable)\n"
 		"      --sysfs-root DIR     where sysfs is mounted (default /sys)\n"
 		"      --configfs-root DIR  where configfs is mounted (default /sys/kernel/config)\n"
 		"      --dev-root DIR       where the uio device nodes are (default /dev)\n"
@@ -142,10 +184,13 @@ static void usage(FILE *out)
 
 enum { OPT_SYSFS = 256, OPT_CONFIGFS, OPT_DEV, OPT_NO_NETLINK, OPT_NO_REPLY, OPT_NO_RECOVER };
 
+#define SHORT_OPTS "c:H:l:o:hV"
+
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
 	{"handler-dir", required_argument, NULL, 'H'},
 	{"log-level", required_argument, NULL, 'l'},
+	{"handler-option", required_argument, NULL, 'o'},
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"configfs-root", required_argument, NULL, OPT_CONFIGFS},
 	{"dev-root", required_argument, NULL, OPT_DEV},
@@ -162,6 +207,7 @@ static const char *option_key(int c)
 	switch (c) {
 	case 'H': return "handler_dir";
 	case 'l': return "log_level";
+	case 'o': return "handler_option";
 	case OPT_SYSFS: return "sysfs_root";
 	case OPT_CONFIGFS: return "configfs_root";
 	case OPT_DEV: return "dev_root";
@@ -176,7 +222,7 @@ static enum tcmud_options_result first_pass(struct tcmud_options *o, int argc, c
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:H:l:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return TCMUD_OPTIONS_EXIT_OK;
@@ -207,11 +253,15 @@ enum tcmud_options_result tcmud_options_parse(struct tcmud_options *o, int argc,
 	int c;
 	opterr = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:H:l:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORT_OPTS, long_opts, NULL)) != -1) {
 		const char *key = option_key(c);
 		if (key) {
-			if (tcmud_options_set(o, key, optarg)) {
-				fprintf(stderr, "tcmud: invalid value '%s' for %s\n", optarg, key);
+			int rc = tcmud_options_set(o, key, optarg);
+			if (rc) {
+				fprintf(stderr, "tcmud: invalid value '%s' for %s%s\n", optarg, key,
+					c != 'o' ? "" : rc == -ENOSPC ?
+					" (too many handler options)" :
+					" (expected SUBTYPE.KEY=VALUE)");
 				return TCMUD_OPTIONS_ERROR;
 			}
 		} else if (c == OPT_NO_NETLINK) {

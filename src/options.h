@@ -6,7 +6,10 @@
 #include <stdbool.h>
 
 #include "configfs.h"
+#include "handler_registry.h"
 #include "tcmud/handler.h"
+
+#define TCMUD_MAX_HANDLER_SETTINGS 32
 
 struct tcmud_options {
 	char handler_dir[1024];
@@ -19,6 +22,10 @@ struct tcmud_options {
 	bool netlink;           /* listen for TCM-USER netlink events */
 	bool kern_reply;        /* ask the kernel to wait for our *_DONE replies */
 	bool recover;           /* block/reset/resume devices found at start */
+	/* --handler-option, config file first, in order; applied after the
+	 * handlers are loaded. */
+	struct tcmud_handler_setting handler_settings[TCMUD_MAX_HANDLER_SETTINGS];
+	size_t nr_handler_settings;
 };
 
 enum tcmud_options_result {
@@ -30,7 +37,8 @@ enum tcmud_options_result {
 /* Built-in defaults, then the config file (if any), then the command line. */
 enum tcmud_options_result tcmud_options_parse(struct tcmud_options *o, int argc, char **argv);
 
-/* Apply one "key = value" setting; used for the config file. 0 or -EINVAL. */
+/* Apply one "key = value" setting; used for the config file. 0 or -EINVAL.
+ * Key "handler_option" adds a "SUBTYPE.KEY=VALUE" handler setting. */
 int tcmud_options_set(struct tcmud_options *o, const char *key, const char *value);
 
 struct tcmud_paths tcmud_options_paths(const struct tcmud_options *o);

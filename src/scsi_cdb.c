@@ -3,14 +3,18 @@
 #include <errno.h>
 
 #include "scsi_internal.h"
+#include "scsi_pi.h"
 
 #define OP_VARIABLE_LENGTH 0x7f
 
-/* Service actions of the variable-length (0x7F) CDB, SBC-3 table 25. */
+/* Service actions of the variable-length (0x7F) CDB (SBC-4). */
 #define SA_READ_32 0x0009
 #define SA_VERIFY_32 0x000a
 #define SA_WRITE_32 0x000b
 #define SA_WRITE_VERIFY_32 0x000c
+
+/* GROUP NUMBER: six bits since SBC-4 (five in SBC-3). */
+#define GROUP_MASK 0x3f
 
 size_t tcmud_cdb_length(const uint8_t *cdb, size_t avail)
 {
@@ -56,7 +60,7 @@ static void decode_rw10(const uint8_t *cdb, struct tcmud_cdb_rw *rw)
 {
 	decode_flags(cdb[1], rw);
 	rw->lba = get_be32(&cdb[2]);
-	rw->group = cdb[6] & 0x1f;
+	rw->group = cdb[6] & GROUP_MASK;
 	rw->nr_blocks = get_be16(&cdb[7]);
 }
 
@@ -65,7 +69,7 @@ static void decode_rw12(const uint8_t *cdb, struct tcmud_cdb_rw *rw)
 	decode_flags(cdb[1], rw);
 	rw->lba = get_be32(&cdb[2]);
 	rw->nr_blocks = get_be32(&cdb[6]);
-	rw->group = cdb[10] & 0x1f;
+	rw->group = cdb[10] & GROUP_MASK;
 }
 
 static void decode_rw16(const uint8_t *cdb, struct tcmud_cdb_rw *rw)
@@ -73,23 +77,30 @@ static void decode_rw16(const uint8_t *cdb, struct tcmud_cdb_rw *rw)
 	decode_flags(cdb[1], rw);
 	rw->lba = get_be64(&cdb[2]);
 	rw->nr_blocks = get_be32(&cdb[10]);
-	rw->group = cdb[14] & 0x1f;
+	rw->group = cdb[14] & GROUP_MASK;
 }
 
-static int decode_rw32(const uint8_t *cdb, size_t cdb_len, struct tcmud_cdb_rw *rw)
+/* A 32-byte CDB of the READ/WRITE/VERIFY family (they share one layout). */
+static bool is_rw32(const uint8_t *cdb, size_t cdb_len)
 {
-	if (cdb_len < 32)
-		return -EINVAL;
+	if (cdb_len < 32 || cdb[0] != OP_VARIABLE_LENGTH)
+		return false;
 	switch (get_be16(&cdb[8])) {
 	case SA_READ_32:
 	case SA_VERIFY_32:
 	case SA_WRITE_32:
 	case SA_WRITE_VERIFY_32:
-		break;
+		return true;
 	default:
-		return -EINVAL;
+		return false;
 	}
-	rw->group = cdb[6] & 0x1f;
+}
+
+static int decode_rw32(const uint8_t *cdb, size_t cdb_len, struct tcmud_cdb_rw *rw)
+{
+	if (!is_rw32(cdb, cdb_len))
+		return -EINVAL;
+	rw->group = cdb[6] & GROUP_MASK;
 	decode_flags(cdb[10], rw);
 	rw->lba = get_be64(&cdb[12]);
 	rw->nr_blocks = get_be32(&cdb[28]);
@@ -148,4 +159,18 @@ int tcmud_cdb_decode_rw(const uint8_t *cdb, size_t cdb_len, struct tcmud_cdb_rw 
 	default:
 		return decode_rw32(cdb, cdb_len, rw);
 	}
+}
+
+void tcmud_cdb_decode_pi_tags(const uint8_t *cdb, size_t cdb_len, struct tcmud_blocks *b)
+{
+	b->has_expected = is_rw32(cdb, cdb_len);
+	if (!b->has_expected) {
+		b->exp_ref_tag = 0;
+		b->exp_app_tag = 0;
+		b->app_mask = 0;
+		return;
+	}
+	b->exp_ref_tag = get_be32(&cdb[20]);
+	b->exp_app_tag = get_be16(&cdb[24]);
+	b->app_mask = get_be16(&cdb[26]);
 }

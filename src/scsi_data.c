@@ -2,9 +2,14 @@
 /*
  * The data path: the one way SBC commands move blocks between the handler
  * and a buffer, and the checks every data command shares (LBA range, write
- * protection, buffer size).
+ * protection, buffer size, PROTECT fields). On a device with protection
+ * information it generates and checks tuples as scsi_pi.h describes; without
+ * PI a transfer is a window into the buffer, zero copy, with no per-block work.
  */
 #include "scsi_internal.h"
+#include "scsi_pi.h"
+
+#define OP_VARIABLE_LENGTH 0x7f
 
 int tcmud_handler_status(struct tcmud_cmd *cmd, int st)
 {
@@ -64,42 +69,66 @@ uint64_t tcmud_blocks_buffer_bytes(const struct tcmud_scsi_dev *dev, const struc
 int tcmud_sbc_check_protect(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 			    uint8_t protect, unsigned int byte, int bit)
 {
-	/* Without protection information only 0 is valid (SBC-4 4.22.2). */
-	if (protect && !dev->hdev.pi_type)
+	uint8_t type = dev->hdev.pi_type;
+	bool cdb32 = cmd->cdb[0] == OP_VARIABLE_LENGTH;
+
+	/* The 32-byte forms are processed only with type 2 protection (SBC-4). */
+	if (cdb32 && type != 2)
+		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
+						 TCMUD_ASC_INVALID_OPCODE);
+	if (protect == 0)
+		return 0;
+	/* Without protection information only 0 is valid; 6 and 7 are reserved. */
+	if (!type || protect > 5)
 		return tcmud_scsi_invalid_field(cmd, byte, bit);
-	if (protect > 5)
-		return tcmud_scsi_invalid_field(cmd, byte, bit);
+	/* Type 2 PI travels only with the 32-byte CDBs that carry its tags. */
+	if (type == 2 && !cdb32)
+		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
+						 TCMUD_ASC_INVALID_OPCODE);
 	return 0;
 }
 
-/*
- * Build the handler request for b: the data window of the buffer and, on a
- * device with PI, a tuple buffer. Returns 0 or a CHECK CONDITION status.
- */
-static int prepare_io(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
-		      const struct tcmud_blocks *b, struct tcmud_io *io)
+/* The data of b as it lies in a buffer without PI: a window, zero copy. */
+static int flat_window(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
+		       const struct tcmud_blocks *b, struct tcmud_io *io)
 {
 	uint64_t bytes = (uint64_t)b->nr_blocks * dev->hdev.block_size;
 	size_t cap = tcmud_iov_window_max(b->iov, b->iov_cnt, b->off, bytes);
 	struct iovec *win = tcmud_scratch(dev, TCMUD_SCRATCH_IOV, cap * sizeof(*win) + 1);
 
-	*io = (struct tcmud_io){.cmd = cmd, .lba = b->lba, .nr_blocks = b->nr_blocks,
-				.fua = b->fua, .dpo = b->dpo};
 	if (!win)
 		return tcmud_scsi_internal_failure(cmd);
-	/* TODO(pi): interleaved buffers (protect != 0) are split here. */
 	io->iov = win;
 	io->iov_cnt = tcmud_iov_window(b->iov, b->iov_cnt, b->off, bytes, win, cap);
 	if (io->iov_cnt == 0)
 		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
 						 TCMUD_ASC_INVALID_FIELD_IN_CMD_IU);
-	if (dev->hdev.pi_type) {
-		io->pi = tcmud_scratch(dev, TCMUD_SCRATCH_PI,
-				       (size_t)b->nr_blocks * TCMUD_PI_TUPLE_SIZE);
-		if (!io->pi)
-			return tcmud_scsi_internal_failure(cmd);
-	}
 	return 0;
+}
+
+/*
+ * Build the handler request for b: the data parts of the buffer (split out
+ * of an interleaved one when protect != 0) and, on a device with PI, a tuple
+ * buffer, filled from the buffer's tuples when pi_in. 0 or CHECK CONDITION.
+ */
+static int prepare_io(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
+		      const struct tcmud_blocks *b, struct tcmud_io *io, bool pi_in)
+{
+	*io = (struct tcmud_io){.cmd = cmd, .lba = b->lba, .nr_blocks = b->nr_blocks,
+				.fua = b->fua, .dpo = b->dpo};
+	if (!dev->hdev.pi_type) {
+		/* Callers refuse PROTECT on such a device (tcmud_sbc_check_protect). */
+		if (b->protect)
+			return tcmud_scsi_internal_failure(cmd);
+		return flat_window(dev, cmd, b, io);
+	}
+	io->pi = tcmud_scratch(dev, TCMUD_SCRATCH_PI, (size_t)b->nr_blocks * TCMUD_PI_TUPLE_SIZE);
+	if (!io->pi)
+		return tcmud_scsi_internal_failure(cmd);
+	if (!b->protect)
+		return flat_window(dev, cmd, b, io);
+	return tcmud_pi_split(dev, cmd, b, TCMUD_SCRATCH_IOV, &io->iov, &io->iov_cnt,
+			      pi_in ? io->pi : NULL);
 }
 
 int tcmud_sbc_read_blocks(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
@@ -113,19 +142,62 @@ int tcmud_sbc_read_blocks(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 	if (!dev->handler || !dev->handler->read)
 		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
 						 TCMUD_ASC_INVALID_OPCODE);
-	st = prepare_io(dev, cmd, b, &io);
+	st = prepare_io(dev, cmd, b, &io, false);
 	if (st)
 		return st;
-	return tcmud_handler_status(cmd, dev->handler->read(&dev->hdev, &io));
+	st = tcmud_handler_status(cmd, dev->handler->read(&dev->hdev, &io));
+	if (st != TCMUD_STATUS_GOOD || !io.pi)
+		return st;
+	if (b->protect && tcmud_dif_scatter_pi(b->iov, b->iov_cnt, b->off, dev->hdev.block_size,
+					       b->nr_blocks, io.pi))
+		return tcmud_scsi_internal_failure(cmd);
+	return tcmud_pi_verify(dev, cmd, b, 0, io.iov, io.iov_cnt, b->nr_blocks, io.pi,
+			       tcmud_pi_checks(dev, b));
+}
+
+/* Read and check one chunk of a verify into scratch memory. */
+static int verify_chunk(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
+			const struct tcmud_blocks *b, uint32_t first, uint32_t nr, void *data,
+			uint8_t *pi)
+{
+	struct iovec iov = {data, (size_t)nr * dev->hdev.block_size};
+	struct tcmud_io io = {.cmd = cmd, .lba = b->lba + first, .nr_blocks = nr, .iov = &iov,
+			      .iov_cnt = 1, .pi = pi, .fua = b->fua, .dpo = b->dpo};
+	int st = tcmud_handler_status(cmd, dev->handler->read(&dev->hdev, &io));
+
+	if (st != TCMUD_STATUS_GOOD)
+		return st;
+	return tcmud_pi_verify(dev, cmd, b, first, &iov, 1, nr, pi, tcmud_pi_checks(dev, b));
 }
 
 int tcmud_sbc_verify_blocks(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 			    const struct tcmud_blocks *b)
 {
+	uint32_t bs = dev->hdev.block_size;
+	uint32_t chunk = bs < TCMUD_CHUNK_BYTES ? TCMUD_CHUNK_BYTES / bs : 1;
+	void *data;
+	uint8_t *pi;
+
 	/* Without PI there is nothing to check on a RAM medium. */
-	(void)dev;
-	(void)cmd;
-	(void)b;
+	if (!dev->hdev.pi_type || b->nr_blocks == 0)
+		return TCMUD_STATUS_GOOD;
+	if (!dev->handler || !dev->handler->read)
+		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
+						 TCMUD_ASC_INVALID_OPCODE);
+	if (chunk > b->nr_blocks)
+		chunk = b->nr_blocks;
+	data = tcmud_scratch(dev, TCMUD_SCRATCH_DATA2, (size_t)chunk * bs);
+	pi = tcmud_scratch(dev, TCMUD_SCRATCH_PI, (size_t)chunk * TCMUD_PI_TUPLE_SIZE);
+	if (!data || !pi)
+		return tcmud_scsi_internal_failure(cmd);
+	for (uint32_t done = 0; done < b->nr_blocks;) {
+		uint32_t nr = b->nr_blocks - done < chunk ? b->nr_blocks - done : chunk;
+		int st = verify_chunk(dev, cmd, b, done, nr, data, pi);
+
+		if (st)
+			return st;
+		done += nr;
+	}
 	return TCMUD_STATUS_GOOD;
 }
 
@@ -140,7 +212,15 @@ int tcmud_sbc_write_blocks(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 	if (!dev->handler || !dev->handler->write)
 		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
 						 TCMUD_ASC_INVALID_OPCODE);
-	st = prepare_io(dev, cmd, b, &io);
+	st = prepare_io(dev, cmd, b, &io, true);
+	if (st)
+		return st;
+	/* The initiator's PI is checked (or ours generated) before anything is written. */
+	if (io.pi && b->protect)
+		st = tcmud_pi_verify(dev, cmd, b, 0, io.iov, io.iov_cnt, b->nr_blocks, io.pi,
+				     tcmud_pi_checks(dev, b));
+	else if (io.pi)
+		st = tcmud_pi_generate(dev, cmd, b, 0, io.iov, io.iov_cnt, b->nr_blocks, io.pi);
 	if (st)
 		return st;
 	return tcmud_handler_status(cmd, dev->handler->write(&dev->hdev, &io));

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "scsi_directory.h"
 #include "scsi_internal.h"
 
 int tcmud_scsi_dev_init(struct tcmud_scsi_dev *dev)
@@ -16,11 +17,17 @@ int tcmud_scsi_dev_init(struct tcmud_scsi_dev *dev)
 		dev->scratch.buf[i] = NULL;
 		dev->scratch.cap[i] = 0;
 	}
-	return 0;
+	/* Last: from here on a copy on another device may find and lock it. */
+	rc = tcmud_dir_register(dev);
+	if (rc)
+		pthread_mutex_destroy(&dev->lock);
+	return rc;
 }
 
 void tcmud_scsi_dev_fini(struct tcmud_scsi_dev *dev)
 {
+	/* First: waits for copies running on other devices to let go of it. */
+	tcmud_dir_unregister(dev);
 	for (int i = 0; i < TCMUD_SCRATCH_NR; i++) {
 		free(dev->scratch.buf[i]);
 		dev->scratch.buf[i] = NULL;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * SBC commands: READ CAPACITY(10)/(16), READ and WRITE 6/10/12/16,
+ * SBC commands: READ CAPACITY(10)/(16), READ and WRITE 6/10/12/16/32,
  * SYNCHRONIZE CACHE(10)/(16). Everything is checked here (protection
  * fields, LBA range, buffer size) before the handler sees a request.
  */
 #include "scsi_internal.h"
+#include "scsi_pi.h"
 
 static uint64_t last_lba(const struct tcmud_hdev *h)
 {
@@ -13,34 +14,73 @@ static uint64_t last_lba(const struct tcmud_hdev *h)
 
 /* ---- READ CAPACITY ----------------------------------------------------- */
 
+/*
+ * PMI 0 with a non-zero LOGICAL BLOCK ADDRESS: SBC-2 requires INVALID FIELD
+ * IN CDB. Both fields are obsolete since SBC-3, but initiators that still
+ * set them expect the old answer (the kernel's target does the same).
+ */
+static int check_pmi(struct tcmud_cmd *cmd, unsigned int lba_byte, unsigned int lba_len,
+		     unsigned int pmi_byte)
+{
+	if (cmd->cdb[pmi_byte] & 0x01)
+		return 0;
+	for (unsigned int i = lba_byte; i < lba_byte + lba_len; i++)
+		if (cmd->cdb[i])
+			return tcmud_scsi_invalid_field(cmd, lba_byte, -1);
+	return 0;
+}
+
 int tcmud_sbc_read_capacity10(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	uint64_t last = last_lba(&dev->hdev);
 	uint8_t buf[8];
+	int st = check_pmi(cmd, 2, 4, 8);
 
+	if (st)
+		return st;
 	/* 0xFFFFFFFF tells the initiator to use READ CAPACITY(16). */
 	put_be32(&buf[0], last > UINT32_MAX ? UINT32_MAX : (uint32_t)last);
 	put_be32(&buf[4], dev->hdev.block_size);
 	return tcmud_scsi_data_in(cmd, buf, sizeof(buf), sizeof(buf));
 }
 
+#define RC16_PROT_EN 0x01
+#define RC16_LBPME 0x80
+#define RC16_LBPRZ 0x40
+
 int tcmud_sbc_read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
+	const struct tcmud_hdev *h = &dev->hdev;
 	uint8_t buf[32] = {0};
+	int st = check_pmi(cmd, 2, 8, 14);
 
-	put_be64(&buf[0], last_lba(&dev->hdev));
-	put_be32(&buf[8], dev->hdev.block_size);
-	/* Byte 12 P_TYPE/PROT_EN, 13 LBPPBE, 14-15 LBPME/LBPRZ: all 0. */
+	if (st)
+		return st;
+	put_be64(&buf[0], last_lba(h));
+	put_be32(&buf[8], h->block_size);
+	/* Byte 12: P_TYPE (3-1, the type minus one) and PROT_EN. Byte 13:
+	 * P_I_EXPONENT and LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT, both 0. */
+	if (h->pi_type)
+		buf[12] = (uint8_t)((h->pi_type - 1) << 1 | RC16_PROT_EN);
+	/* Byte 14: LBPME with thin provisioning and then LBPRZ when unmapped
+	 * blocks read as zeros (a fully provisioned device has no unmapped
+	 * blocks to describe); LOWEST ALIGNED LOGICAL BLOCK ADDRESS 0. */
+	if (dev->handler && dev->handler->unmap) {
+		buf[14] |= RC16_LBPME;
+		if (h->unmap_zeroes)
+			buf[14] |= RC16_LBPRZ;
+	}
 	return tcmud_scsi_data_in(cmd, buf, sizeof(buf), get_be32(&cmd->cdb[10]));
 }
 
-
 /* ---- READ / WRITE ------------------------------------------------------ */
+
+#define OP_VARIABLE_LENGTH 0x7f
 
 /* Byte and bit of the RDPROTECT/WRPROTECT field: byte 1 bits 7-5, or byte 10 of a 32-byte CDB. */
 static unsigned int protect_byte(const struct tcmud_cmd *cmd)
 {
-	return cmd->cdb[0] == 0x7f ? 10 : 1;
+	return cmd->cdb[0] == OP_VARIABLE_LENGTH ? 10 : 1;
 }
 
 static int sbc_rw(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool write)
@@ -65,6 +105,7 @@ static int sbc_rw(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool write)
 	b = (struct tcmud_blocks){.lba = rw.lba, .nr_blocks = rw.nr_blocks, .iov = cmd->iov,
 				  .iov_cnt = cmd->iov_cnt, .protect = rw.protect,
 				  .fua = rw.fua, .dpo = rw.dpo};
+	tcmud_cdb_decode_pi_tags(cmd->cdb, cmd->cdb_len, &b);
 	bytes = tcmud_blocks_buffer_bytes(dev, &b);
 	if (bytes == 0)
 		return tcmud_scsi_no_data(cmd);
@@ -113,7 +154,24 @@ int tcmud_sbc_sync_cache(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 
 /* ---- the table --------------------------------------------------------- */
 
-/* Byte 1: RDPROTECT/WRPROTECT (7-5), DPO (4), FUA (3). Group number: bits 5-0. */
+/*
+ * Byte 1 of READ 10/12/16: RDPROTECT (7-5), DPO (4), FUA (3), RARC (2), and
+ * bit 1, obsolete (FUA_NV), still set by initiators and ignored: all used.
+ * Bit 0 (obsolete, once RELADR / linked commands) is refused. WRITE: bit 2 is
+ * reserved. Group number: bits 5-0 of its byte.
+ */
+#define RD_FLAGS 0xfe
+#define WR_FLAGS 0xfa
+#define GROUP 0x3f
+
+/* 32-byte CDB: CONTROL in byte 1, ADDITIONAL CDB LENGTH in 7, the service
+ * action (literally, as REPORT SUPPORTED OPERATION CODES reports it) in 8-9,
+ * flags in 10, LBA 12-19, expected tags 20-27, transfer length 28-31. */
+#define RW32_USAGE(sa, flags)                                                        \
+	{OP_VARIABLE_LENGTH, 0x00, 0x00, 0x00, 0x00, 0x00, GROUP, 0xff, 0x00, (sa), (flags), \
+	 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,       \
+	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
 const struct tcmud_scsi_cmd_desc tcmud_cmds_sbc_rw[] = {
 	{.name = "READ(6)", .opcode = 0x08, .cdb_len = 6,
 	 .usage = {0x08, 0x1f, 0xff, 0xff, 0xff, 0x00}, .fn = tcmud_sbc_read},
@@ -123,36 +181,41 @@ const struct tcmud_scsi_cmd_desc tcmud_cmds_sbc_rw[] = {
 	 .usage = {0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00},
 	 .fn = tcmud_sbc_read_capacity10},
 	{.name = "READ(10)", .opcode = 0x28, .cdb_len = 10,
-	 .usage = {0x28, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff, 0x00},
+	 .usage = {0x28, RD_FLAGS, 0xff, 0xff, 0xff, 0xff, GROUP, 0xff, 0xff, 0x00},
 	 .fn = tcmud_sbc_read},
 	{.name = "WRITE(10)", .opcode = 0x2a, .cdb_len = 10,
-	 .usage = {0x2a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff, 0x00},
+	 .usage = {0x2a, WR_FLAGS, 0xff, 0xff, 0xff, 0xff, GROUP, 0xff, 0xff, 0x00},
 	 .fn = tcmud_sbc_write},
 	{.name = "SYNCHRONIZE CACHE(10)", .opcode = 0x35, .cdb_len = 10,
-	 .usage = {0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x3f, 0xff, 0xff, 0x00},
+	 .usage = {0x35, 0x02, 0xff, 0xff, 0xff, 0xff, GROUP, 0xff, 0xff, 0x00},
 	 .fn = tcmud_sbc_sync_cache},
+	{.name = "READ(32)", .opcode = OP_VARIABLE_LENGTH, .has_sa = true, .sa = 0x0009,
+	 .cdb_len = 32, .usage = RW32_USAGE(0x09, RD_FLAGS), .fn = tcmud_sbc_read},
+	{.name = "WRITE(32)", .opcode = OP_VARIABLE_LENGTH, .has_sa = true, .sa = 0x000b,
+	 .cdb_len = 32, .usage = RW32_USAGE(0x0b, WR_FLAGS), .fn = tcmud_sbc_write},
 	{.name = "READ(16)", .opcode = 0x88, .cdb_len = 16,
-	 .usage = {0x88, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		   0xff, 0xff, 0x3f, 0x00},
+	 .usage = {0x88, RD_FLAGS, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		   0xff, 0xff, GROUP, 0x00},
 	 .fn = tcmud_sbc_read},
 	{.name = "WRITE(16)", .opcode = 0x8a, .cdb_len = 16,
-	 .usage = {0x8a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		   0xff, 0xff, 0x3f, 0x00},
+	 .usage = {0x8a, WR_FLAGS, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		   0xff, 0xff, GROUP, 0x00},
 	 .fn = tcmud_sbc_write},
 	{.name = "SYNCHRONIZE CACHE(16)", .opcode = 0x91, .cdb_len = 16,
 	 .usage = {0x91, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		   0xff, 0xff, 0x3f, 0x00},
+		   0xff, 0xff, GROUP, 0x00},
 	 .fn = tcmud_sbc_sync_cache},
+	/* The service action in byte 1 literally, like the 32-byte CDBs' (SPC-4). */
 	{.name = "READ CAPACITY(16)", .opcode = 0x9e, .has_sa = true, .sa = 0x10,
 	 .cdb_len = 16,
-	 .usage = {0x9e, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	 .usage = {0x9e, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 		   0xff, 0xff, 0x01, 0x00},
 	 .fn = tcmud_sbc_read_capacity16},
 	{.name = "READ(12)", .opcode = 0xa8, .cdb_len = 12,
-	 .usage = {0xa8, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x00},
+	 .usage = {0xa8, RD_FLAGS, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, GROUP, 0x00},
 	 .fn = tcmud_sbc_read},
 	{.name = "WRITE(12)", .opcode = 0xaa, .cdb_len = 12,
-	 .usage = {0xaa, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 0x00},
+	 .usage = {0xaa, WR_FLAGS, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, GROUP, 0x00},
 	 .fn = tcmud_sbc_write},
 	{0},
 };

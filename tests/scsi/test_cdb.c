@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "scsi.h"
+#include "scsi_pi.h"
 
 static void test_length_by_group(void **state)
 {
@@ -88,7 +89,11 @@ static void test_decode_rw10(void **state)
 	assert_int_equal(rw.protect, 7);
 	assert_true(rw.dpo);
 	assert_true(rw.fua);
-	assert_int_equal(rw.group, 0x1f);
+	assert_int_equal(rw.group, 0x3f); /* six bits since SBC-4 */
+
+	cdb[6] = 0xc5; /* the reserved bits above the group are not part of it */
+	assert_int_equal(tcmud_cdb_decode_rw(cdb, 10, &rw), 0);
+	assert_int_equal(rw.group, 0x05);
 
 	uint8_t w[10] = {0x2a, 0x08, 0x12, 0x34, 0x56, 0x78, 0x05, 0x00, 0x00, 0};
 	assert_int_equal(tcmud_cdb_decode_rw(w, 10, &rw), 0);
@@ -113,6 +118,7 @@ static void test_decode_rw12(void **state)
 	struct tcmud_cdb_rw rw;
 
 	assert_int_equal(tcmud_cdb_decode_rw(cdb, 12, &rw), 0);
+	assert_int_equal(rw.protect, 0);
 	assert_int_equal(rw.lba, 0xdeadbeefULL);
 	assert_int_equal(rw.nr_blocks, 0xffffffffU);
 	assert_true(rw.dpo);
@@ -131,7 +137,7 @@ static void test_decode_rw12(void **state)
 static void test_decode_rw16(void **state)
 {
 	uint8_t cdb[16] = {0x88, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-			   0xff, 0xff, 0xff, 0xff, 0x01, 0};
+			   0xff, 0xff, 0xff, 0xff, 0xe1, 0};
 	struct tcmud_cdb_rw rw;
 
 	assert_int_equal(tcmud_cdb_decode_rw(cdb, 16, &rw), 0);
@@ -139,7 +145,7 @@ static void test_decode_rw16(void **state)
 	assert_int_equal(rw.nr_blocks, 0xffffffffU);
 	assert_true(rw.fua);
 	assert_true(rw.dpo);
-	assert_int_equal(rw.group, 1);
+	assert_int_equal(rw.group, 0x21);
 
 	uint8_t w[16] = {0x8a, 0xa0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 			 0x00, 0x00, 0x01, 0x00, 0x00, 0};
@@ -153,7 +159,7 @@ static void test_decode_rw16(void **state)
 
 static void test_decode_rw32(void **state)
 {
-	uint8_t cdb[32] = {0x7f, 0, 0, 0, 0, 0, 0x0a, 0x18, 0x00, 0x09, 0x38};
+	uint8_t cdb[32] = {0x7f, 0, 0, 0, 0, 0, 0x2a, 0x18, 0x00, 0x09, 0x38};
 	struct tcmud_cdb_rw rw;
 
 	cdb[12] = 0x80;  /* LBA 0x8000000000000001 */
@@ -165,13 +171,66 @@ static void test_decode_rw32(void **state)
 	assert_int_equal(rw.protect, 1);
 	assert_true(rw.dpo);
 	assert_true(rw.fua);
-	assert_int_equal(rw.group, 0x0a);
+	assert_int_equal(rw.group, 0x2a);
 
-	cdb[9] = 0x0b; /* WRITE(32) */
-	assert_int_equal(tcmud_cdb_decode_rw(cdb, 32, &rw), 0);
+	static const uint16_t sas[] = {0x0a, 0x0b, 0x0c}; /* VERIFY, WRITE, WRITE AND VERIFY */
+
+	for (size_t i = 0; i < 3; i++) {
+		cdb[9] = (uint8_t)sas[i];
+		cdb[10] = 0xa0;
+		assert_int_equal(tcmud_cdb_decode_rw(cdb, 32, &rw), 0);
+		assert_int_equal(rw.protect, 5);
+		assert_false(rw.fua);
+		assert_int_equal(rw.nr_blocks, 32);
+	}
 	assert_int_equal(tcmud_cdb_decode_rw(cdb, 31, &rw), -EINVAL);
 	cdb[9] = 0x0d; /* not a read/write service action */
 	assert_int_equal(tcmud_cdb_decode_rw(cdb, 32, &rw), -EINVAL);
+	cdb[9] = 0x09;
+	cdb[8] = 0x01; /* 0x0109: the high byte counts too */
+	assert_int_equal(tcmud_cdb_decode_rw(cdb, 32, &rw), -EINVAL);
+}
+
+/* The expected tags of a 32-byte CDB: bytes 20-23, 24-25 and 26-27. */
+static void test_decode_pi_tags(void **state)
+{
+	static const uint8_t tags[8] = {0x12, 0x34, 0x56, 0x78, 0xab, 0xcd, 0xf0, 0x0f};
+	uint8_t cdb[32] = {0x7f, 0, 0, 0, 0, 0, 0, 0x18, 0x00, 0x09};
+	struct tcmud_blocks b;
+
+	memcpy(&cdb[20], tags, sizeof(tags));
+	memset(&b, 0x55, sizeof(b));
+	tcmud_cdb_decode_pi_tags(cdb, 32, &b);
+	assert_true(b.has_expected);
+	assert_int_equal(b.exp_ref_tag, 0x12345678);
+	assert_int_equal(b.exp_app_tag, 0xabcd);
+	assert_int_equal(b.app_mask, 0xf00f);
+
+	cdb[9] = 0x0b; /* WRITE(32) */
+	tcmud_cdb_decode_pi_tags(cdb, 32, &b);
+	assert_true(b.has_expected);
+	assert_int_equal(b.exp_ref_tag, 0x12345678);
+
+	/* Anything else has no expected tags, and none are left behind. */
+	tcmud_cdb_decode_pi_tags(cdb, 31, &b);
+	assert_false(b.has_expected);
+	assert_int_equal(b.exp_ref_tag, 0);
+	assert_int_equal(b.exp_app_tag, 0);
+	assert_int_equal(b.app_mask, 0);
+	memset(&b, 0x55, sizeof(b));
+	cdb[9] = 0x0d;
+	tcmud_cdb_decode_pi_tags(cdb, 32, &b);
+	assert_false(b.has_expected);
+
+	uint8_t r16[32] = {0x88};
+
+	memset(&b, 0x55, sizeof(b));
+	r16[20] = 0xff;
+	tcmud_cdb_decode_pi_tags(r16, 16, &b);
+	assert_false(b.has_expected);
+	assert_int_equal(b.exp_ref_tag, 0);
+	tcmud_cdb_decode_pi_tags(r16, 32, &b); /* a long buffer does not make it 32-byte */
+	assert_false(b.has_expected);
 }
 
 static void test_decode_refuses_others(void **state)
@@ -196,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_decode_rw12),
 		cmocka_unit_test(test_decode_rw16),
 		cmocka_unit_test(test_decode_rw32),
+		cmocka_unit_test(test_decode_pi_tags),
 		cmocka_unit_test(test_decode_refuses_others),
 	};
 
