@@ -312,6 +312,11 @@ int tcmud_daemon_init(struct tcmud_daemon *d, const struct tcmud_options *opts)
 			  opts->handler_dir);
 		return -ENOENT;
 	}
+	/* Handler settings apply before any device opens; the registry logs why
+	 * a setting is refused. */
+	if (tcmud_registry_configure_all(&d->registry, opts->handler_settings,
+					 opts->nr_handler_settings))
+		return -EINVAL;
 	return 0;
 }
 

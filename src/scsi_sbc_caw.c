@@ -68,15 +68,13 @@ int tcmud_sbc_compare_and_write(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cm
 /* ---- ORWRITE ----------------------------------------------------------- */
 
 /*
- * ORWRITE (32) carries ORWgeneration fields, not PI tags, and unlike the
- * other 32-byte forms is not restricted to type 2 protection.
+ * ORWRITE (32) adds to ORWRITE (16) only the ORWgeneration fields, which go
+ * with BMOP values other than 000b (the plain OR). Like every 32-byte form
+ * here it is served only with type 2 protection (tcmud_sbc_check_protect),
+ * so that one rule says which variable-length CDBs a device serves.
  */
-static int orwrite32_check_protect(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
-				   const struct tcmud_xfer *x)
+static int orwrite32_check_bmop(struct tcmud_cmd *cmd)
 {
-	if (x->protect && (!dev->hdev.pi_type || x->protect > 5))
-		return tcmud_scsi_invalid_field(cmd, x->flags_byte, 7);
-	/* Only BMOP 000b, the plain OR; it ignores the generation fields. */
 	if ((cmd->cdb[ORWRITE32_BMOP_BYTE] & 0x07) != BMOP_OR)
 		return tcmud_scsi_invalid_field(cmd, ORWRITE32_BMOP_BYTE, 2);
 	return 0;
@@ -127,10 +125,9 @@ int tcmud_sbc_orwrite(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 
 	if (tcmud_xfer_decode(cmd, &x))
 		return tcmud_scsi_internal_failure(cmd);
-	if (cmd->cdb[0] == TCMUD_OP_VARIABLE_LENGTH)
-		st = orwrite32_check_protect(dev, cmd, &x);
-	else
-		st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	if (!st && cmd->cdb[0] == TCMUD_OP_VARIABLE_LENGTH)
+		st = orwrite32_check_bmop(cmd);
 	if (st)
 		return st;
 	st = tcmud_sbc_check_range(dev, cmd, x.lba, x.nr_blocks);

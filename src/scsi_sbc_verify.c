@@ -201,8 +201,9 @@ const struct tcmud_scsi_cmd_desc tcmud_cmds_sbc_verify[] = {
 	 .usage = {0xae, 0xf6, LBA4, LBA4, 0x3f, 0x00}, .fn = sbc_write_verify},
 	{.name = "VERIFY(12)", .opcode = 0xaf, .cdb_len = 12,
 	 .usage = {0xaf, 0xf6, LBA4, LBA4, 0x3f, 0x00}, .fn = sbc_verify},
-	/* 32-byte forms: byte 6 GROUP NUMBER, 7 ADDITIONAL CDB LENGTH, 8-9
-	 * SERVICE ACTION, 12-19 LBA, 28-31 the length. */
+	/* 32-byte forms, served only with type 2 protection: byte 6 GROUP
+	 * NUMBER, 7 ADDITIONAL CDB LENGTH, 8-9 SERVICE ACTION, 12-19 LBA, 28-31
+	 * the length. */
 	{.name = "VERIFY(32)", .opcode = 0x7f, .has_sa = true, .sa = 0x000a, .cdb_len = 32,
 	 .usage = {HDR32, 0x00, 0x00, 0x00, 0x00, 0x3f, SA32(0x000a), 0xf6, 0x00, LBA8,
 		   PI_TAGS, LBA4},

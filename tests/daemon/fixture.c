@@ -86,6 +86,12 @@ void fixture_init(struct fixture *f)
 	mkdir_p(f->sysfs);
 	mkdir_p(f->configfs);
 	mkdir_p(f->dev);
+	/* The rd handler keeps device storage there: never the real /dev/shm. */
+	char shm[sizeof(f->root) + 8];
+	snprintf(shm, sizeof(shm), "%s/shm", f->root);
+	mkdir_p(shm);
+	if (setenv("TCMUD_RD_SHM_DIR", shm, 1))
+		die("setenv", shm);
 	f->paths.sysfs = f->sysfs;
 	f->paths.configfs = f->configfs;
 	f->paths.dev = f->dev;

@@ -411,29 +411,23 @@ static void test_caw_atomic_against_writes(void **state)
 static void test_orwrite_ors(void **state)
 {
 	struct fix *f = fix_new(1024, 512, true);
-	uint8_t c[32];
+	struct buf *old = pattern_buf(f, 9, 31, 0);
+	struct buf *or = pattern_buf(f, 9, 32, 5);
+	struct buf *got;
+	uint8_t c[16];
 
-	for (int form = 0; form < 2; form++) {
-		struct buf *old = pattern_buf(f, 9, 31, 0);
-		struct buf *or = pattern_buf(f, 9, 32, 5);
-		struct buf *got;
-		size_t len;
-
-		cdb16(c, 0x8a, 500, 9, 0);
-		assert_good(f, exec(f, c, 16, old));
-		if (form == 0)
-			len = cdb_v(c, OP_ORWRITE16, 500, 9, DPO | FUA);
-		else
-			len = cdb_v32(c, SA_ORWRITE32, 500, 9, DPO | FUA);
-		assert_good(f, exec(f, c, len, or));
-		assert_true(spy.last_fua);
-		got = read_blocks(f, 500, 9, 2);
-		for (size_t i = 0; i < got->len; i++)
-			assert_int_equal(got->data[i], old->data[i] | or->data[i]);
-		buf_free(got);
-		buf_free(old);
-		buf_free(or);
-	}
+	cdb16(c, 0x8a, 500, 9, 0);
+	assert_good(f, exec(f, c, 16, old));
+	cdb_v(c, OP_ORWRITE16, 500, 9, DPO | FUA);
+	assert_good(f, exec(f, c, 16, or));
+	assert_true(spy.last_fua);
+	assert_true(spy.last_dpo);
+	got = read_blocks(f, 500, 9, 2);
+	for (size_t i = 0; i < got->len; i++)
+		assert_int_equal(got->data[i], old->data[i] | or->data[i]);
+	buf_free(got);
+	buf_free(old);
+	buf_free(or);
 	fix_free(f);
 }
 
@@ -458,64 +452,43 @@ static void test_orwrite_chunks(void **state)
 	fix_free(f);
 }
 
-static size_t cdb_orwrite(uint8_t *c, bool cdb32, uint64_t lba, uint32_t n, uint8_t flags)
-{
-	if (cdb32)
-		return cdb_v32(c, SA_ORWRITE32, lba, n, flags);
-	return cdb_v(c, OP_ORWRITE16, lba, n, flags);
-}
-
 static void test_orwrite_fields(void **state)
 {
 	struct fix *f = fix_new(1000, 512, true);
 	struct buf *b = buf_new(2 * 512, 0x11, 0);
 	uint8_t c[32];
+	size_t len;
 
-	for (int form = 0; form < 2; form++) {
-		unsigned fb = form ? 10 : 1;
-		size_t len;
-
-		len = cdb_orwrite(c, form, 999, 2, 0);
-		assert_sense(f, exec(f, c, len, b), TCMUD_SK_ILLEGAL_REQUEST,
-			     TCMUD_ASC_LBA_OUT_OF_RANGE);
-		len = cdb_orwrite(c, form, UINT64_MAX, 1, 0);
-		assert_sense(f, exec(f, c, len, b), TCMUD_SK_ILLEGAL_REQUEST,
-			     TCMUD_ASC_LBA_OUT_OF_RANGE);
-		len = cdb_orwrite(c, form, 1001, 0, 0);
-		assert_sense(f, exec(f, c, len, NULL), TCMUD_SK_ILLEGAL_REQUEST,
-			     TCMUD_ASC_LBA_OUT_OF_RANGE);
-		len = cdb_orwrite(c, form, 0, 0, 0);
-		assert_good(f, exec(f, c, len, NULL));
-		for (uint8_t p = 1; p < 8; p++) {
-			len = cdb_orwrite(c, form, 0, 2, PROTECT(p));
-			assert_invalid_field(f, exec(f, c, len, b), fb, 7);
-		}
-		len = cdb_orwrite(c, form, 0, 2, 0x04);
-		assert_invalid_field(f, exec(f, c, len, b), fb, 2);
-		len = cdb_orwrite(c, form, 0, 3, 0);
-		assert_sense(f, exec(f, c, len, b), TCMUD_SK_ILLEGAL_REQUEST,
-			     TCMUD_ASC_INVALID_FIELD_IN_CMD_IU);
-		f->dev.hdev.read_only = true;
-		len = cdb_orwrite(c, form, 0, 2, 0);
-		assert_sense(f, exec(f, c, len, b), TCMUD_SK_DATA_PROTECT,
-			     TCMUD_ASC_WRITE_PROTECTED);
-		f->dev.hdev.read_only = false;
+	len = cdb_v(c, OP_ORWRITE16, 999, 2, 0);
+	assert_sense(f, exec(f, c, len, b), TCMUD_SK_ILLEGAL_REQUEST, TCMUD_ASC_LBA_OUT_OF_RANGE);
+	len = cdb_v(c, OP_ORWRITE16, UINT64_MAX, 1, 0);
+	assert_sense(f, exec(f, c, len, b), TCMUD_SK_ILLEGAL_REQUEST, TCMUD_ASC_LBA_OUT_OF_RANGE);
+	len = cdb_v(c, OP_ORWRITE16, 1001, 0, 0);
+	assert_sense(f, exec(f, c, len, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_LBA_OUT_OF_RANGE);
+	len = cdb_v(c, OP_ORWRITE16, 0, 0, 0);
+	assert_good(f, exec(f, c, len, NULL));
+	for (uint8_t p = 1; p < 8; p++) {
+		len = cdb_v(c, OP_ORWRITE16, 0, 2, PROTECT(p));
+		assert_invalid_field(f, exec(f, c, len, b), 1, 7);
 	}
+	len = cdb_v(c, OP_ORWRITE16, 0, 2, 0x04);
+	assert_invalid_field(f, exec(f, c, len, b), 1, 2);
+	len = cdb_v(c, OP_ORWRITE16, 0, 3, 0);
+	assert_sense(f, exec(f, c, len, b), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_FIELD_IN_CMD_IU);
+	f->dev.hdev.read_only = true;
+	len = cdb_v(c, OP_ORWRITE16, 0, 2, 0);
+	assert_sense(f, exec(f, c, len, b), TCMUD_SK_DATA_PROTECT, TCMUD_ASC_WRITE_PROTECTED);
+	f->dev.hdev.read_only = false;
+	/* ORWRITE(32), like the other 32-byte forms, needs type 2 protection. */
+	cdb_v32(c, SA_ORWRITE32, 0, 2, 0);
+	assert_sense(f, exec(f, c, 32, b), TCMUD_SK_ILLEGAL_REQUEST, TCMUD_ASC_INVALID_OPCODE);
 	assert_int_equal(spy.writes, 0);
-	/* ORWRITE(32): only BMOP 000b, which ignores the generation fields. */
-	for (uint8_t bmop = 1; bmop < 8; bmop++) {
-		cdb_v32(c, SA_ORWRITE32, 0, 2, 0);
-		c[2] = bmop;
-		assert_invalid_field(f, exec(f, c, 32, b), 2, 2);
-	}
-	cdb_v32(c, SA_ORWRITE32, 0, 2, 0x02); /* FUA_NV is accepted */
-	c[3] = 0x0f;
-	put32(&c[20], 0x12345678);
-	put32(&c[24], 0x9abcdef0);
-	assert_good(f, exec(f, c, 32, b));
+	/* FUA_NV (obsolete) is accepted. */
+	len = cdb_v(c, OP_ORWRITE16, 0, 2, 0x02);
+	assert_good(f, exec(f, c, len, b));
 	assert_blocks_filled(f, 0, 2, 0x11);
-	c[3] = 0x10;
-	assert_invalid_field(f, exec(f, c, 32, b), 3, 4);
 	buf_free(b);
 	fix_free(f);
 }

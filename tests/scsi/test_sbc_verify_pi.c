@@ -4,7 +4,8 @@
  * checks of stored PI per VRPROTECT (over more than one scratch chunk), the
  * initiator's tuples checked before anything is compared or written, the
  * miscompare offset counting tuples, COMPARE AND WRITE / ORWRITE / WRITE
- * ATOMIC with PROTECT fields, and type 2's 32-byte forms and their tags.
+ * ATOMIC with PROTECT fields, and type 2's 32-byte forms and their tags
+ * (ORWRITE(32) included).
  *
  * Tuples are computed here with a bitwise CRC, independently of the
  * library the daemon uses.
@@ -351,19 +352,38 @@ static void test_type2_32byte(void **state)
 	fix_free(f);
 }
 
-/* ORWRITE (32) is not one of the type 2 forms: any device serves it. */
-static void test_orwrite32_any_type(void **state)
+/* ORWRITE (32): served with type 2 protection only, BMOP 000b only; the
+ * ORWgeneration fields, which go with other BMOPs, are ignored. */
+static void test_orwrite32(void **state)
 {
-	for (uint8_t type = 1; type <= 3; type += 2) {
+	for (uint8_t type = 1; type <= 3; type++) {
 		struct fix *f = pi_fix(type);
 		struct buf *b = buf_new(2 * BS, 0x0f, 0);
 		uint8_t c[32];
 
-		cdb_v32(c, SA_ORWRITE32, 10, 2, 0);
+		cdb_v32(c, SA_ORWRITE32, 10, 2, DPO | FUA | 0x02);
+		if (type != 2) {
+			assert_sense(f, exec(f, c, 32, b), TCMUD_SK_ILLEGAL_REQUEST,
+				     TCMUD_ASC_INVALID_OPCODE);
+			buf_free(b);
+			fix_free(f);
+			continue;
+		}
+		c[3] = 0x0f; /* PREVIOUS GENERATION PROCESSING */
+		put32(&c[20], 0x12345678);
+		put32(&c[24], 0x9abcdef0);
 		assert_good(f, exec(f, c, 32, b));
 		memset(b->data, 0xf0, b->len);
 		assert_good(f, exec(f, c, 32, b));
+		for (uint8_t bmop = 1; bmop < 8; bmop++) {
+			c[2] = bmop;
+			assert_invalid_field(f, exec(f, c, 32, b), 2, 2);
+		}
+		c[2] = 0;
+		c[3] = 0x10;
+		assert_invalid_field(f, exec(f, c, 32, b), 3, 4);
 		buf_free(b);
+		/* The result has fresh PI: a plain read checks it. */
 		b = read_blocks(f, 10, 2, 0);
 		for (size_t i = 0; i < b->len; i++)
 			assert_int_equal(b->data[i], 0xff);
@@ -383,7 +403,7 @@ int main(void)
 		cmocka_unit_test(test_orwrite_pi),
 		cmocka_unit_test(test_write_atomic_pi),
 		cmocka_unit_test(test_type2_32byte),
-		cmocka_unit_test(test_orwrite32_any_type),
+		cmocka_unit_test(test_orwrite32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
