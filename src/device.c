@@ -384,7 +384,10 @@ int tcmud_device_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig 
 		ret = check_config(h, rc->new_cfgstring, why, why_len);
 	if (ret)
 		return ret;
+	/* dev->lock keeps the ring idle; scsi.lock also keeps out commands that
+	 * reach this device from elsewhere (EXTENDED COPY on another device). */
 	pthread_mutex_lock(&dev->lock);
+	pthread_mutex_lock(&dev->scsi.lock);
 	if (h->reconfig)
 		ret = h->reconfig(&dev->scsi.hdev, rc);
 	else if (rc->size_changed || rc->cfgstring_changed)
@@ -394,6 +397,7 @@ int tcmud_device_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig 
 			 strerror(-ret));
 	else
 		apply_reconfig(dev, rc);
+	pthread_mutex_unlock(&dev->scsi.lock);
 	pthread_mutex_unlock(&dev->lock);
 	return ret;
 }
