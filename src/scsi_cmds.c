@@ -11,6 +11,7 @@
 
 #define OP_VARIABLE_LENGTH 0x7f
 #define OP_MAINTENANCE_IN 0xa3
+#define OP_UNMAP 0x42
 #define SA_REPORT_SUPPORTED_OPCODES 0x0c
 
 /* Default timeouts reported with RCTD: a RAM-speed device, generous margin. */
@@ -95,6 +96,24 @@ const struct tcmud_scsi_cmd_desc *tcmud_scsi_cmd_lookup(const uint8_t *cdb, size
 	return find_sa(cdb[0], sa);
 }
 
+/*
+ * Whether a listed command exists on this device. 32-byte CDBs exist only
+ * for protection type 2 (SBC-4 4.22.2) and UNMAP only on a thin device
+ * (LBPU); elsewhere they are unknown opcodes, and are not reported.
+ */
+bool tcmud_scsi_cmd_available(const struct tcmud_scsi_dev *dev,
+			      const struct tcmud_scsi_cmd_desc *d)
+{
+	switch (d->opcode) {
+	case OP_VARIABLE_LENGTH:
+		return dev->hdev.pi_type == 2;
+	case OP_UNMAP:
+		return dev->handler && dev->handler->unmap;
+	default:
+		return true;
+	}
+}
+
 /* ---- REPORT SUPPORTED OPERATION CODES ---------------------------------- */
 
 #define RSOC_RCTD 0x80
@@ -116,7 +135,8 @@ static void put_timeouts(uint8_t *p, const struct tcmud_scsi_cmd_desc *d)
 					       : DEFAULT_RECOMMENDED_TIMEOUT);
 }
 
-static int rsoc_all(struct tcmud_cmd *cmd, bool rctd, uint32_t alloc)
+static int rsoc_all(const struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool rctd,
+		    uint32_t alloc)
 {
 	uint8_t local[RSOC_BUF_MAX];
 	size_t n = 4;
@@ -126,6 +146,8 @@ static int rsoc_all(struct tcmud_cmd *cmd, bool rctd, uint32_t alloc)
 		for (const struct tcmud_scsi_cmd_desc *d = tcmud_scsi_families[f]; d->name; d++) {
 			size_t need = 8 + (rctd ? RSOC_TIMEOUTS_LEN : 0);
 
+			if (!tcmud_scsi_cmd_available(dev, d))
+				continue;
 			if (n + need > sizeof(local))
 				return tcmud_scsi_internal_failure(cmd);
 			local[n] = d->opcode;
@@ -143,13 +165,13 @@ static int rsoc_all(struct tcmud_cmd *cmd, bool rctd, uint32_t alloc)
 	return tcmud_scsi_data_in(cmd, local, n, alloc);
 }
 
-static int rsoc_one(struct tcmud_cmd *cmd, const struct tcmud_scsi_cmd_desc *d, bool rctd,
-		    uint32_t alloc)
+static int rsoc_one(const struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
+		    const struct tcmud_scsi_cmd_desc *d, bool rctd, uint32_t alloc)
 {
 	uint8_t buf[4 + TCMUD_CDB_USAGE_MAX + RSOC_TIMEOUTS_LEN] = {0};
 	size_t n = 4;
 
-	if (!d) {
+	if (!d || !tcmud_scsi_cmd_available(dev, d)) {
 		buf[1] = RSOC_NOT_SUPPORTED;
 		return tcmud_scsi_data_in(cmd, buf, n, alloc);
 	}
@@ -174,22 +196,21 @@ static int report_supported_opcodes(struct tcmud_scsi_dev *dev, struct tcmud_cmd
 	uint32_t alloc = get_be32(&cdb[6]);
 	const struct tcmud_scsi_cmd_desc *d;
 
-	(void)dev;
 	pthread_once(&index_once, build_index);
 	switch (options) {
 	case 0: /* all commands */
-		return rsoc_all(cmd, rctd, alloc);
+		return rsoc_all(dev, cmd, rctd, alloc);
 	case 1: /* one opcode that has no service actions */
 		if (opcode_has_sa[opcode])
 			return tcmud_scsi_invalid_field(cmd, 2, 2);
-		return rsoc_one(cmd, by_opcode[opcode], rctd, alloc);
+		return rsoc_one(dev, cmd, by_opcode[opcode], rctd, alloc);
 	case 2: /* one opcode and service action */
 		if (!opcode_has_sa[opcode])
 			return tcmud_scsi_invalid_field(cmd, 2, 2);
-		return rsoc_one(cmd, find_sa(opcode, sa), rctd, alloc);
+		return rsoc_one(dev, cmd, find_sa(opcode, sa), rctd, alloc);
 	case 3: /* either: the service action only counts where there are some */
 		d = opcode_has_sa[opcode] ? find_sa(opcode, sa) : by_opcode[opcode];
-		return rsoc_one(cmd, d, rctd, alloc);
+		return rsoc_one(dev, cmd, d, rctd, alloc);
 	default:
 		return tcmud_scsi_invalid_field(cmd, 2, 2);
 	}

@@ -103,6 +103,8 @@ static int dispatch(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 			return tcmud_scsi_invalid_field(cmd, 8, -1);
 		return tcmud_scsi_invalid_field(cmd, 1, 4);
 	}
+	if (!tcmud_scsi_cmd_available(dev, d))
+		return invalid_opcode(cmd);
 	if (len != d->cdb_len) /* only variable-length CDBs can disagree */
 		return tcmud_scsi_invalid_field(cmd, VARIABLE_LENGTH_ADDITIONAL, -1);
 	ctl = control_offset(cmd, len);

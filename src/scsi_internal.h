@@ -106,6 +106,10 @@ extern const struct tcmud_scsi_cmd_desc *const tcmud_scsi_families[];
 const struct tcmud_scsi_cmd_desc *tcmud_scsi_cmd_lookup(const uint8_t *cdb, size_t cdb_len,
 							int *why);
 
+/* Whether the command exists on this device (some depend on PI type or thin provisioning). */
+bool tcmud_scsi_cmd_available(const struct tcmud_scsi_dev *dev,
+			      const struct tcmud_scsi_cmd_desc *d);
+
 /* ---- limits the device reports (Block Limits VPD) and enforces --------- */
 
 #define TCMUD_MAX_UNMAP_LBA_COUNT 0xffffffffu      /* per UNMAP command */

@@ -9,8 +9,6 @@
  * ATTENTION (MODE PARAMETERS CHANGED) for the other I_T nexuses after a
  * change; TCMU does not tell us the nexus of a command, so none is raised.
  */
-#include <string.h>
-
 #include "scsi_mode.h"
 
 #define OP_MODE_SELECT_6 0x15

@@ -734,6 +734,26 @@ static void test_mode_select_read_only(void **state)
 	fix_free(f);
 }
 
+/* A device the rd handler opens read-only (ro=1): WP, and writes refused
+ * whatever SWP says. */
+static void test_mode_rd_read_only(void **state)
+{
+	struct fix *f = fix_new_cfg(8192, 512, "ro=1", true);
+	struct buf *b = buf_new(512, 0, 0);
+	uint8_t c[10];
+
+	assert_true(f->dev.hdev.read_only);
+	cdb_ms6(c, 0x08, 0x3f, 0, 255);
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(b->data[2], 0x90);         /* WP, DPOFUA */
+	assert_false(f->dev.mode.swp);
+	cdb10(c, 0x2a, 0, 1, 0);
+	assert_sense(f, exec(f, c, 10, b), TCMUD_SK_DATA_PROTECT, TCMUD_ASC_WRITE_PROTECTED);
+	assert_int_equal(spy.writes, 0);
+	buf_free(b);
+	fix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -756,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_mode_select_cdb),
 		cmocka_unit_test(test_mode_select_rtd),
 		cmocka_unit_test(test_mode_select_read_only),
+		cmocka_unit_test(test_mode_rd_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -962,10 +962,10 @@ static void test_unmap_not_thin_and_protected(void **state)
 	static const uint64_t desc[] = {0, 1};
 	struct buf *b = unmap_list(desc, 1);
 
-	/* LBPU=0: the command is not supported. */
+	/* LBPU=0: the command does not exist on this device, protected or not. */
 	assert_sense(f, do_unmap(f, b), TCMUD_SK_ILLEGAL_REQUEST, TCMUD_ASC_INVALID_OPCODE);
 	f->dev.hdev.read_only = true;
-	assert_sense(f, do_unmap(f, b), TCMUD_SK_DATA_PROTECT, TCMUD_ASC_WRITE_PROTECTED);
+	assert_sense(f, do_unmap(f, b), TCMUD_SK_ILLEGAL_REQUEST, TCMUD_ASC_INVALID_OPCODE);
 	fix_free(f);
 
 	f = thin_fix(NUM_LBAS, 512, "");

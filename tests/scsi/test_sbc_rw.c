@@ -316,7 +316,7 @@ static void test_rw32_needs_type2(void **state)
 /* Reserved bits and lengths of a 32-byte CDB are refused before anything else. */
 static void test_rw32_fields(void **state)
 {
-	struct fix *f = fix_new(64, 512, true);
+	struct fix *f = fix_new_cfg(64, 512, "pi=2", true); /* 32-byte CDBs need type 2 */
 	struct buf *b = buf_new(512, 0x5a, 0);
 	static const struct {
 		uint16_t sa;
@@ -375,6 +375,8 @@ static struct buf *rsoc_one(struct fix *f, uint8_t op, uint16_t sa, bool with_sa
 static void test_usage_data(void **state)
 {
 	struct fix *f = fix_new(64, 512, false);
+
+	f->dev.hdev.pi_type = 2; /* where 32-byte CDBs exist */
 	static const uint8_t read32[32] = {
 		0x7f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3f, 0xff, 0x00, 0x09, 0xfe, 0x00,
 		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,

@@ -355,6 +355,52 @@ static void test_unknown_opcode(void **state)
 	fix_free(f);
 }
 
+/* REPORT SUPPORTED OPERATION CODES, all commands: true if opcode/sa is listed. */
+static bool rsoc_lists(struct fix *f, uint8_t op, uint16_t sa)
+{
+	struct buf *b = buf_new(8192, 0, 0);
+	uint8_t c[12] = {0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x20, 0x00, 0, 0};
+	bool found = false;
+
+	assert_good(f, exec(f, c, 12, b));
+	for (uint32_t o = 4; o < 4 + be32(b->data); o += 8)
+		if (b->data[o] == op && be16(&b->data[o + 2]) == sa)
+			found = true;
+	buf_free(b);
+	return found;
+}
+
+/* 32-byte CDBs exist only on type 2 devices, UNMAP only on thin ones:
+ * elsewhere they are unknown opcodes and are not reported. */
+static void test_command_availability(void **state)
+{
+	struct fix *f = fix_new(8192, 512, true);
+	uint8_t c[32] = {0x7f, 0, 0, 0, 0, 0, 0, 0x18, 0x00, 0x09};
+	uint8_t one[12] = {0xa3, 0x0c, 0x02, 0x7f, 0x00, 0x09, 0, 0, 0, 64, 0, 0};
+	struct buf *b = buf_new(64, 0xcc, 0);
+
+	assert_sense(f, exec(f, c, 32, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	assert_false(rsoc_lists(f, 0x7f, 0x0009));
+	assert_good(f, exec(f, one, 12, b));
+	assert_int_equal(b->data[1] & 7, 1); /* not supported */
+	assert_true(rsoc_lists(f, 0x42, 0));
+	f->dev.hdev.pi_type = 2;
+	assert_true(rsoc_lists(f, 0x7f, 0x0009));
+	assert_good(f, exec(f, one, 12, b));
+	assert_int_equal(b->data[1] & 7, 3);
+	f->dev.hdev.pi_type = 0;
+	spy_handler.unmap = NULL;
+	assert_false(rsoc_lists(f, 0x42, 0));
+	memset(c, 0, sizeof(c));
+	c[0] = 0x42;
+	c[8] = 24;
+	assert_sense(f, exec(f, c, 10, NULL), TCMUD_SK_ILLEGAL_REQUEST,
+		     TCMUD_ASC_INVALID_OPCODE);
+	buf_free(b);
+	fix_free(f);
+}
+
 static void test_naca_refused(void **state)
 {
 	struct fix *f = fix_new(8192, 512, true);
@@ -653,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_fua_dpo_passed),
 		cmocka_unit_test(test_unknown_opcode),
 		cmocka_unit_test(test_naca_refused),
+		cmocka_unit_test(test_command_availability),
 		cmocka_unit_test(test_handle_cdb_first),
 		cmocka_unit_test(test_response_reset),
 		cmocka_unit_test(test_tur_request_sense),

@@ -520,6 +520,34 @@ static void test_vpd_lb_provisioning(void **state)
 	fix_free(f);
 }
 
+/* What the rd handler's configuration makes of the pages (pi=2, thin). */
+static void test_vpd_from_rd_config(void **state)
+{
+	struct fix *f = fix_new_cfg(8192, 512, "pi=2", true);
+	struct buf *b = buf_new(96, 0xcc, 0);
+	uint8_t c[6];
+
+	assert_int_equal(f->dev.hdev.pi_type, 2);
+	cdb_inquiry(c, false, 0, 96);
+	assert_good(f, exec(f, c, 6, b));
+	assert_int_equal(b->data[5] & 0x01, 0x01);   /* PROTECT */
+	buf_free(b);
+	b = inquiry_vpd(f, 0x86);
+	assert_int_equal(b->data[4], 0x17);          /* type 2: all three checks */
+	buf_free(b);
+	if (f->dev.handler->unmap) {
+		b = inquiry_vpd(f, 0xb2);
+		assert_int_equal(b->data[6], 0x02);  /* thin */
+		assert_int_equal(b->data[5] & 0x04, f->dev.hdev.unmap_zeroes ? 0x04 : 0);
+		buf_free(b);
+		b = inquiry_vpd(f, 0xb0);
+		assert_int_equal(be32(&b->data[28]),
+				 f->dev.hdev.unmap_granularity ? f->dev.hdev.unmap_granularity : 1);
+		buf_free(b);
+	}
+	fix_free(f);
+}
+
 /* The command-table lookup the pages use: service actions count. */
 static void test_vpd_served(void **state)
 {
@@ -555,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_max_atomic_len),
 		cmocka_unit_test(test_vpd_block_dev_chars),
 		cmocka_unit_test(test_vpd_lb_provisioning),
+		cmocka_unit_test(test_vpd_from_rd_config),
 		cmocka_unit_test(test_vpd_served),
 	};
 
