@@ -235,7 +235,7 @@ static void block_limits_unmap(struct tcmud_scsi_dev *dev, uint8_t *b)
 
 static size_t vpd_block_limits(struct tcmud_scsi_dev *dev, uint8_t *b)
 {
-	b[4] = 0x01; /* WSNZ: WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 is refused */
+	b[4] = 0x00; /* WSNZ 0: WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 runs to the last LBA */
 	if (tcmud_vpd_served(OP_COMPARE_AND_WRITE, -1))
 		b[5] = TCMUD_MAX_COMPARE_WRITE_LEN;
 	put_be16(&b[6], 1);                      /* OPTIMAL TRANSFER LENGTH GRANULARITY */
@@ -258,6 +258,9 @@ static size_t vpd_block_limits(struct tcmud_scsi_dev *dev, uint8_t *b)
 static size_t vpd_block_dev_chars(struct tcmud_scsi_dev *dev, uint8_t *b)
 {
 	put_be16(&b[4], 1); /* MEDIUM ROTATION RATE: non-rotating medium */
+	/* WABEREQ and WACEREQ 01b: after a block or cryptographic erase, reads
+	 * complete with GOOD (they return zeros). */
+	b[7] = 0x50;
 	return vpd_finish(b, 0xb1, 64);
 }
 
