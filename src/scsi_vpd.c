@@ -261,6 +261,8 @@ static size_t vpd_block_dev_chars(struct tcmud_scsi_dev *dev, uint8_t *b)
 	/* WABEREQ and WACEREQ 01b: after a block or cryptographic erase, reads
 	 * complete with GOOD (they return zeros). */
 	b[7] = 0x50;
+	/* VBULS: VERIFY with BYTCHK compares unmapped blocks like any other. */
+	b[8] = 0x01;
 	return vpd_finish(b, 0xb1, 64);
 }
 

@@ -440,6 +440,7 @@ static void test_usage_data(void **state)
 	struct fix *f = fix_new(64, 512, false);
 	uint8_t c[12];
 
+	f->dev.hdev.pi_type = 2; /* where the 32-byte forms exist */
 	for (size_t i = 0; i < sizeof(family) / sizeof(family[0]); i++) {
 		struct buf *b = buf_new(64, 0xcc, i);
 

@@ -485,7 +485,8 @@ static void test_vpd_block_dev_chars(void **state)
 	assert_int_equal(be16(&b->data[4]), 1);      /* non-rotating */
 	assert_int_equal(b->data[6], 0);             /* no form factor */
 	assert_int_equal(b->data[7], 0x50);          /* WABEREQ, WACEREQ: reads GOOD */
-	assert_true(all_zero(&b->data[8], 64 - 8));  /* not zoned */
+	assert_int_equal(b->data[8], 0x01);          /* VBULS, not zoned */
+	assert_true(all_zero(&b->data[9], 64 - 9));
 	buf_free(b);
 	fix_free(f);
 }

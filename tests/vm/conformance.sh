@@ -136,10 +136,11 @@ dev_create() {
 	tcmu-runner)
 		img=$QCOW_DIR/$name.qcow2
 		must qemu-img create -q -f qcow2 "$img" "$SIZE"
-		# Allocate every cluster first, as bench/vm-fio.sh does: writes
-		# to clusters it has to allocate itself fail in tcmu-runner
-		# 1.5.4's qcow handler (MEDIUM ERROR, WRITE ERROR 0C/00).
-		qemu-io -f qcow2 -c "write -z 0 $SIZE" "$img" >/dev/null || fail "qemu-io write -z"
+		# Allocate every cluster first, with data (not zero clusters), as
+		# bench/vm-fio.sh does: on a tmpfs tcmu-runner 1.5.4's qcow
+		# handler cannot allocate one itself (fallocate: Operation not
+		# supported) and fails the write with MEDIUM ERROR 03/0C00.
+		qemu-io -f qcow2 -c "write -P 0 0 $SIZE" "$img" >/dev/null || fail "qemu-io write"
 		DEV=$(cfs_dev_path user_0 "$name")
 		mkdir -p "$DEV"
 		write_file "$DEV/control" "dev_config=qcow/$img,dev_size=$SIZE,hw_block_size=$BS"
