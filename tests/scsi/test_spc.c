@@ -409,7 +409,7 @@ static void check_block_limits_common(struct fix *f, const uint8_t *d)
 	uint32_t mtl = f->dev.hdev.max_sectors;
 
 	assert_int_equal(be16(&d[2]), 0x3c);
-	assert_int_equal(d[4], 0x00);                        /* WSNZ 0 */
+	assert_int_equal(d[4], 0x01);                        /* WSNZ */
 	assert_int_equal(d[5], caw ? TCMUD_MAX_COMPARE_WRITE_LEN : 0);
 	assert_int_equal(be16(&d[6]), 1);                    /* granularity */
 	assert_int_equal(be32(&d[8]), mtl);                  /* maximum transfer length */
