@@ -83,6 +83,45 @@ static unsigned int protect_byte(const struct tcmud_cmd *cmd)
 	return cmd->cdb[0] == OP_VARIABLE_LENGTH ? 10 : 1;
 }
 
+/*
+ * A READ whose buffer is shorter than its CDB asks for: the initiator's
+ * expected transfer length was smaller, and the kernel, which passed the
+ * short buffer, reports the overflow residual itself. Fill the buffer (as
+ * the kernel's own backends do): whole blocks directly, a last partial block
+ * through a scratch copy.
+ */
+static int read_overflow(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
+			 struct tcmud_blocks *b)
+{
+	uint64_t per = dev->hdev.block_size + (b->protect ? TCMUD_PI_TUPLE_SIZE : 0);
+	uint32_t whole = (uint32_t)(cmd->data_len / per);
+	size_t rest = (size_t)(cmd->data_len % per);
+	struct tcmud_blocks tail;
+	struct iovec one;
+	uint8_t *tmp;
+	int st;
+
+	b->nr_blocks = whole;
+	st = whole ? tcmud_sbc_read_blocks(dev, cmd, b) : TCMUD_STATUS_GOOD;
+	if (st || rest == 0)
+		return st;
+	tmp = tcmud_scratch(dev, TCMUD_SCRATCH_DATA, (size_t)per);
+	if (!tmp)
+		return tcmud_scsi_internal_failure(cmd);
+	one = (struct iovec){tmp, (size_t)per};
+	tail = *b;
+	tail.lba = b->lba + whole;
+	tail.nr_blocks = 1;
+	tail.iov = &one;
+	tail.iov_cnt = 1;
+	tail.off = 0;
+	tail.exp_ref_tag += whole; /* type 2: the tag of the block read */
+	st = tcmud_sbc_read_blocks(dev, cmd, &tail);
+	if (st == TCMUD_STATUS_GOOD)
+		tcmud_iov_from_buf(cmd->iov, cmd->iov_cnt, (size_t)(whole * per), tmp, rest);
+	return st;
+}
+
 static int sbc_rw(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool write)
 {
 	struct tcmud_cdb_rw rw;
@@ -109,6 +148,8 @@ static int sbc_rw(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool write)
 	bytes = tcmud_blocks_buffer_bytes(dev, &b);
 	if (bytes == 0)
 		return tcmud_scsi_no_data(cmd);
+	if (!write && bytes > cmd->data_len)
+		return read_overflow(dev, cmd, &b);
 	st = tcmud_sbc_check_buffer(cmd, 0, bytes);
 	if (st)
 		return st;
