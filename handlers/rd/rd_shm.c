@@ -81,7 +81,12 @@ void rd_shm_object_name(const struct rd_identity *id, char *buf, size_t len)
 	char prefix[NAME_MAX + 1];
 
 	object_prefix(id, prefix, sizeof(prefix));
-	snprintf(buf, len, "%s%016" PRIx64, prefix, rd_fnv1a64(serial, strlen(serial)));
+	/* The prefix is bounded (the name is cut at NAME_KEEP bytes), so a
+	 * NAME_MAX buffer always holds the whole name; the check is for the
+	 * compiler, which cannot see that bound. */
+	int n = snprintf(buf, len, "%s%016" PRIx64, prefix, rd_fnv1a64(serial, strlen(serial)));
+	if (n < 0 || (size_t)n >= len)
+		tcmud_log(TCMUD_LOG_ERROR, "rd: storage object name truncated to %s", buf);
 }
 
 void rd_header_init(struct rd_header *h, const struct rd_identity *id, uint32_t block_size,
