@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DTCMUD_SANITIZE=ON -DTCMUD_WERROR=ON
 
-.PHONY: all deps configure build check check-unit check-vm check-valgrind demo bench clean
+.PHONY: all deps configure build check check-unit check-vm check-valgrind check-release demo bench clean
 
 all: build
 
@@ -20,16 +20,22 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Every test: the fast unit tests (ASan/UBSan), the same under valgrind in a
-# build without sanitizers, then the real-kernel ones (label vm).
-check: build check-valgrind
+# build without sanitizers, then the real-kernel ones (label vm). The release
+# build (-O3, what `make bench` measures) must compile without warnings too.
+check: build check-valgrind check-release
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE vm
 	cd $(BUILD) && ctest --output-on-failure -L vm
 
 VG_BUILD ?= build-valgrind
+BENCH_BUILD ?= build-release
 check-valgrind: deps
 	cmake -S . -B $(VG_BUILD) -DTCMUD_SANITIZE=OFF -DTCMUD_VALGRIND_TESTS=ON -DTCMUD_WERROR=ON
 	cmake --build $(VG_BUILD) -j $(JOBS)
 	cd $(VG_BUILD) && ctest --output-on-failure -j $(JOBS) -L valgrind
+
+check-release: deps
+	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTCMUD_SANITIZE=OFF -DBUILD_TESTING=OFF -DTCMUD_WERROR=ON
+	cmake --build $(BENCH_BUILD) -j $(JOBS)
 
 check-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE vm
@@ -47,7 +53,6 @@ demo: build
 # sanitizers; tcmu-runner is installed here only (it is no dependency of
 # tcmud), with package scripts kept from starting it; if that fails the peer
 # is skipped. BENCH_ARGS: e.g. BENCH_RUNTIME=20 (see bench/vm-fio.sh).
-BENCH_BUILD ?= build-release
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTCMUD_SANITIZE=OFF -DBUILD_TESTING=OFF
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
