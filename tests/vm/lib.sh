@@ -413,6 +413,20 @@ EOF
 
 # write_verify BLOCKDEV BYTES SEED: write a pattern over the first BYTES of
 # the device with O_DIRECT, read it back with O_DIRECT and compare every byte.
+# read_verify DEV SIZE SEED: DEV still holds the pattern write_verify wrote
+# with SEED (e.g. across a daemon restart).
+read_verify() {
+	local dev=$1 size=$2 seed=$3 pat back
+	pat=$TCMUD_VM_SCRATCH/pattern.$seed
+	back=$TCMUD_VM_SCRATCH/readback.$seed
+	[ -e "$pat" ] || fail "no pattern $seed was written"
+	dd if="$dev" of="$back" bs=1M count=$((size / 1048576)) iflag=direct status=none ||
+		fail "reading $size bytes from $dev"
+	cmp "$pat" "$back" || fail "$dev no longer holds the data written as $seed"
+	rm -f "$back"
+	note "$((size / 1048576)) MiB on $dev still hold what was written as $seed"
+}
+
 write_verify() {
 	local dev=$1 size=$2 seed=$3 pat back t
 	pat=$TCMUD_VM_SCRATCH/pattern.$seed

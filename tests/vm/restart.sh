@@ -1,7 +1,8 @@
 #!/bin/bash
 # Restarting tcmud under a served device: after kill -9, I/O issued while no
-# daemon runs completes once tcmud is back (it recovers the ring), and writes
-# and reads work again on the same /dev/sdX; the same after a graceful
+# daemon runs completes once tcmud is back (it recovers the ring), the data
+# written before is still there (the rd handler keeps its blocks in /dev/shm),
+# and writes and reads work again on the same /dev/sdX; the same after a graceful
 # SIGTERM stop, after which enabling a device does not wait for a daemon and
 # the next tcmud finds and serves both devices.
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +50,9 @@ note "tcmud serves rs0 again"
 wait_pid 60 "the read issued while tcmud was down" "$dd_pid"
 note "the read issued while tcmud was down completed"
 
+step "the data written before kill -9 is still there"
+read_verify "$SD" "$SIZE" rs-a
+
 step "write and read back on the same $SD"
 write_verify "$SD" "$SIZE" rs-b
 
@@ -65,6 +69,7 @@ tcmud_start
 wait_served rs0 >/dev/null
 wait_served rs1 >/dev/null
 note "both devices are open"
+read_verify "$SD" "$SIZE" rs-b
 write_verify "$SD" "$SIZE" rs-c
 loop_attach "$(cfs_dev_path user_0 rs1)"
 write_verify "$LOOP_SD" "$SIZE" rs-d
