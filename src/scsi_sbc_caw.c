@@ -35,9 +35,7 @@ int tcmud_sbc_compare_and_write(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cm
 	uint64_t half;
 	int st;
 
-	if (tcmud_xfer_decode(cmd, &x))
-		return tcmud_scsi_internal_failure(cmd);
-	st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	st = tcmud_xfer_begin(dev, cmd, &x);
 	if (st)
 		return st;
 	if (x.nr_blocks > TCMUD_MAX_COMPARE_WRITE_LEN)
@@ -123,9 +121,7 @@ int tcmud_sbc_orwrite(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	struct tcmud_xfer x;
 	int st;
 
-	if (tcmud_xfer_decode(cmd, &x))
-		return tcmud_scsi_internal_failure(cmd);
-	st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	st = tcmud_xfer_begin(dev, cmd, &x);
 	if (!st && cmd->cdb[0] == TCMUD_OP_VARIABLE_LENGTH)
 		st = orwrite32_check_bmop(cmd);
 	if (st)
@@ -181,9 +177,7 @@ int tcmud_sbc_write_atomic(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	struct tcmud_blocks b;
 	int st;
 
-	if (tcmud_xfer_decode(cmd, &x))
-		return tcmud_scsi_internal_failure(cmd);
-	st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	st = tcmud_xfer_begin(dev, cmd, &x);
 	/* The range before the limits: a write past the end is LBA OUT OF RANGE
 	 * whatever its length (libiscsi's WriteAtomic16.BeyondEol relies on it). */
 	if (!st)

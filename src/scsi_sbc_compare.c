@@ -36,7 +36,8 @@ static void decode_32(const uint8_t *cdb, struct tcmud_xfer *x)
 	}
 }
 
-int tcmud_xfer_decode(const struct tcmud_cmd *cmd, struct tcmud_xfer *x)
+/* Decode cmd's CDB (one of the family's opcodes). 0, or -1 for another opcode. */
+static int xfer_decode(const struct tcmud_cmd *cmd, struct tcmud_xfer *x)
 {
 	const uint8_t *cdb = cmd->cdb;
 
@@ -79,6 +80,14 @@ int tcmud_xfer_decode(const struct tcmud_cmd *cmd, struct tcmud_xfer *x)
 	default:
 		return -1;
 	}
+}
+
+int tcmud_xfer_begin(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, struct tcmud_xfer *x)
+{
+	/* Dispatch only sends the family's opcodes here. */
+	if (xfer_decode(cmd, x))
+		return tcmud_scsi_internal_failure(cmd);
+	return tcmud_sbc_check_protect(dev, cmd, x->protect, x->flags_byte, 7);
 }
 
 struct tcmud_blocks tcmud_xfer_blocks(const struct tcmud_xfer *x, uint32_t first, uint32_t nr,

@@ -102,9 +102,7 @@ static int sbc_verify(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	uint8_t bytchk;
 	int st;
 
-	if (tcmud_xfer_decode(cmd, &x))
-		return tcmud_scsi_internal_failure(cmd);
-	st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	st = tcmud_xfer_begin(dev, cmd, &x);
 	if (st)
 		return st;
 	bytchk = bytchk_of(cmd, &x);
@@ -132,9 +130,7 @@ static int sbc_write_verify(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	uint8_t bytchk;
 	int st;
 
-	if (tcmud_xfer_decode(cmd, &x))
-		return tcmud_scsi_internal_failure(cmd);
-	st = tcmud_sbc_check_protect(dev, cmd, x.protect, x.flags_byte, 7);
+	st = tcmud_xfer_begin(dev, cmd, &x);
 	if (st)
 		return st;
 	/* Only 00b and 01b are defined for WRITE AND VERIFY. */

@@ -31,8 +31,9 @@ struct tcmud_xfer {
 	uint16_t exp_app_tag, app_mask;
 };
 
-/* Decode cmd's CDB (one of the family's opcodes). 0, or -1 for another opcode. */
-int tcmud_xfer_decode(const struct tcmud_cmd *cmd, struct tcmud_xfer *x);
+/* What every command of the family does first: decode the CDB and check its
+ * PROTECT field for the device. 0, or the CHECK CONDITION status. */
+int tcmud_xfer_begin(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, struct tcmud_xfer *x);
 
 /* Bytes one block takes in the initiator's buffer (data, plus a tuple with PROTECT). */
 static inline uint64_t tcmud_xfer_per_block(const struct tcmud_scsi_dev *dev,
