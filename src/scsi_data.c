@@ -61,9 +61,7 @@ int tcmud_sbc_check_buffer(struct tcmud_cmd *cmd, uint64_t off, uint64_t bytes)
 
 uint64_t tcmud_blocks_buffer_bytes(const struct tcmud_scsi_dev *dev, const struct tcmud_blocks *b)
 {
-	uint64_t per_block = dev->hdev.block_size + (b->protect ? TCMUD_PI_TUPLE_SIZE : 0);
-
-	return (uint64_t)b->nr_blocks * per_block;
+	return (uint64_t)b->nr_blocks * tcmud_buffer_block_bytes(dev, b->protect);
 }
 
 int tcmud_sbc_check_protect(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,

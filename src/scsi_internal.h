@@ -147,6 +147,13 @@ struct tcmud_blocks {
 	uint16_t app_mask;
 };
 
+/* Bytes one block occupies in an initiator's buffer: its data, and its
+ * tuple when the command's PROTECT field is non-zero. */
+static inline uint64_t tcmud_buffer_block_bytes(const struct tcmud_scsi_dev *dev, uint8_t protect)
+{
+	return (uint64_t)dev->hdev.block_size + (protect ? TCMUD_PI_TUPLE_SIZE : 0);
+}
+
 /* Bytes the transfer occupies in the buffer (with PI when protect != 0). */
 uint64_t tcmud_blocks_buffer_bytes(const struct tcmud_scsi_dev *dev, const struct tcmud_blocks *b);
 

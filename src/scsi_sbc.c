@@ -93,7 +93,7 @@ static unsigned int protect_byte(const struct tcmud_cmd *cmd)
 static int read_overflow(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 			 struct tcmud_blocks *b)
 {
-	uint64_t per = dev->hdev.block_size + (b->protect ? TCMUD_PI_TUPLE_SIZE : 0);
+	uint64_t per = tcmud_buffer_block_bytes(dev, b->protect);
 	uint32_t whole = (uint32_t)(cmd->data_len / per);
 	size_t rest = (size_t)(cmd->data_len % per);
 	struct tcmud_blocks tail;

@@ -229,7 +229,7 @@ static int ws_fetch_block(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 			  struct ws_req *r)
 {
 	uint32_t bs = dev->hdev.block_size;
-	uint64_t want = (r->flags & WS_NDOB) ? 0 : bs + (r->same.protect ? TCMUD_PI_TUPLE_SIZE : 0);
+	uint64_t want = (r->flags & WS_NDOB) ? 0 : tcmud_buffer_block_bytes(dev, r->same.protect);
 	uint8_t *blk;
 
 	if (cmd->data_len != want)

@@ -39,7 +39,7 @@ int tcmud_xfer_begin(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, struct t
 static inline uint64_t tcmud_xfer_per_block(const struct tcmud_scsi_dev *dev,
 					    const struct tcmud_xfer *x)
 {
-	return (uint64_t)dev->hdev.block_size + (x->protect ? TCMUD_PI_TUPLE_SIZE : 0);
+	return tcmud_buffer_block_bytes(dev, x->protect);
 }
 
 /* Blocks [first, first + nr) of x as a data path request over iov from byte off. */
