@@ -31,10 +31,7 @@ void tcmud_set_read_len(struct tcmud_cmd *cmd, uint64_t bytes)
 int tcmud_sbc_check_range(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, uint64_t lba,
 			  uint64_t nr)
 {
-	const struct tcmud_hdev *h = &dev->hdev;
-
-	/* Written so that lba + nr cannot overflow. */
-	if (lba <= h->num_lbas && nr <= h->num_lbas - lba)
+	if (tcmud_sbc_range_fits(dev, lba, nr))
 		return 0;
 	return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
 					 TCMUD_ASC_LBA_OUT_OF_RANGE);

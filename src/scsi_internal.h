@@ -179,6 +179,13 @@ int tcmud_sbc_verify_blocks(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 int tcmud_sbc_write_blocks(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 			   const struct tcmud_blocks *b);
 
+/* Whether [lba, lba + nr) fits the device (written so that it cannot overflow). */
+static inline bool tcmud_sbc_range_fits(const struct tcmud_scsi_dev *dev, uint64_t lba,
+					uint64_t nr)
+{
+	return lba <= dev->hdev.num_lbas && nr <= dev->hdev.num_lbas - lba;
+}
+
 /* LBA OUT OF RANGE unless [lba, lba + nr) fits the device. 0 if it fits. */
 int tcmud_sbc_check_range(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, uint64_t lba,
 			  uint64_t nr);

@@ -43,12 +43,6 @@ static int check_block_len(struct xcopy_run *r, uint16_t id, const struct tcmud_
 	return 0;
 }
 
-/* Whether [lba, lba + nr) fits dev (written so that it cannot overflow). */
-static bool fits(const struct tcmud_scsi_dev *dev, uint64_t lba, uint64_t nr)
-{
-	return lba <= dev->hdev.num_lbas && nr <= dev->hdev.num_lbas - lba;
-}
-
 static int check_segment(struct xcopy_run *r, size_t i)
 {
 	const struct xcopy_segment *s = &r->list->seg[i];
@@ -68,9 +62,9 @@ static int check_segment(struct xcopy_run *r, size_t i)
 	/* COPY ABORTED, as initiators (and libiscsi) expect of a copy target's
 	 * error. Its own LBA OUT OF RANGE would travel as forwarded sense data,
 	 * which struct tcmud_sense cannot carry: the pointer names the field. */
-	if (!fits(r->src[i], s->src_lba, bytes / sbs))
+	if (!tcmud_sbc_range_fits(r->src[i], s->src_lba, bytes / sbs))
 		return tcmud_xcopy_aborted(r->cmd, TCMUD_ASC_NO_ADDITIONAL_SENSE, s->off + 12);
-	if (!fits(r->dst[i], s->dst_lba, bytes / dbs))
+	if (!tcmud_sbc_range_fits(r->dst[i], s->dst_lba, bytes / dbs))
 		return tcmud_xcopy_aborted(r->cmd, TCMUD_ASC_NO_ADDITIONAL_SENSE, s->off + 20);
 	return 0;
 }
