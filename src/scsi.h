@@ -74,6 +74,13 @@ void tcmud_scsi_dev_fini(struct tcmud_scsi_dev *dev);
 /* Fill ident from a unit serial (NAA derived deterministically from it). */
 void tcmud_scsi_ident_init(struct tcmud_scsi_ident *id, const char *unit_serial);
 
+/* The NAA IEEE Registered Extended designator of VPD page 0x83: its bytes
+ * (without the 4-byte descriptor header) for id. EXTENDED COPY matches
+ * copy targets against it. */
+#define TCMUD_NAA_DESIG_LEN 16
+void tcmud_scsi_naa_designator(const struct tcmud_scsi_ident *id,
+			       uint8_t out[TCMUD_NAA_DESIG_LEN]);
+
 /*
  * Execute one command against a device. Always fills cmd->status (and
  * cmd->sense on CHECK CONDITION, cmd->read_len when a Data-In transfer was

@@ -34,27 +34,6 @@ static struct entry *dir_head;
 static uint64_t dir_next_seq;
 static uint64_t dir_next_stamp;
 
-/* ---- designators --------------------------------------------------------- */
-
-/* Must stay the encoding of VPD page 0x83 (scsi_spc.c); a test compares them. */
-static uint64_t fnv1a64(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-void tcmud_scsi_naa_designator(const struct tcmud_scsi_ident *id,
-			       uint8_t out[TCMUD_NAA_DESIG_LEN])
-{
-	put_be64(&out[0], id->naa);
-	put_be64(&out[8], fnv1a64(id->unit_serial));
-}
-
 /* ---- registration -------------------------------------------------------- */
 
 /* The entry of dev; called with dir_lock held. */

@@ -19,13 +19,6 @@
 
 #include "scsi.h"
 
-/* The NAA IEEE Registered Extended designator of VPD page 0x83. */
-#define TCMUD_NAA_DESIG_LEN 16
-
-/* The designator bytes (without the 4-byte descriptor header) for id. */
-void tcmud_scsi_naa_designator(const struct tcmud_scsi_ident *id,
-			       uint8_t out[TCMUD_NAA_DESIG_LEN]);
-
 /* Add dev (its ident may still change: designators are computed at lookup). 0 or -ENOMEM. */
 int tcmud_dir_register(struct tcmud_scsi_dev *dev);
 /* Remove dev, waiting until nobody holds it from tcmud_dir_get(). No-op if absent. */

@@ -131,14 +131,20 @@ static size_t vpd_unit_serial(struct tcmud_scsi_dev *dev, uint8_t *b)
 }
 
 /* NAA IEEE Registered Extended: 8 bytes from ident.naa + an 8-byte extension. */
+void tcmud_scsi_naa_designator(const struct tcmud_scsi_ident *id,
+			       uint8_t out[TCMUD_NAA_DESIG_LEN])
+{
+	put_be64(&out[0], id->naa);
+	put_be64(&out[8], fnv1a64(id->unit_serial));
+}
+
 static size_t desig_naa(const struct tcmud_scsi_dev *dev, uint8_t *d)
 {
 	d[0] = 0x01; /* PROTOCOL IDENTIFIER 0, CODE SET binary */
 	d[1] = 0x03; /* PIV 0, ASSOCIATION logical unit, DESIGNATOR TYPE NAA */
-	d[3] = 16;
-	put_be64(&d[4], dev->ident.naa);
-	put_be64(&d[12], fnv1a64(dev->ident.unit_serial));
-	return 4 + 16;
+	d[3] = TCMUD_NAA_DESIG_LEN;
+	tcmud_scsi_naa_designator(&dev->ident, &d[4]);
+	return 4 + TCMUD_NAA_DESIG_LEN;
 }
 
 /* T10 vendor ID based: the vendor id, then the unit serial. */
