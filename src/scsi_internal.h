@@ -218,18 +218,4 @@ int tcmud_scsi_no_data(struct tcmud_cmd *cmd);
 int tcmud_scsi_data_in(struct tcmud_cmd *cmd, const void *buf, size_t len,
 		       size_t alloc_len);
 
-/* SPC emulation (scsi_spc.c). */
-int tcmud_spc_inquiry(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_spc_test_unit_ready(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_spc_request_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_spc_mode_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_spc_report_luns(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-
-/* SBC emulation and data commands (scsi_sbc.c). */
-int tcmud_sbc_read_capacity10(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_sbc_read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_sbc_read(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_sbc_write(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-int tcmud_sbc_sync_cache(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd);
-
 #endif /* TCMUD_SCSI_INTERNAL_H */

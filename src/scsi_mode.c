@@ -122,7 +122,7 @@ static uint8_t device_specific(const struct tcmud_scsi_dev *dev)
 	return (uint8_t)((wp ? DSP_WP : 0) | DSP_DPOFUA);
 }
 
-int tcmud_spc_mode_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_spc_mode_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	struct sense_req r = parse_sense(cmd->cdb);
 	uint8_t buf[MODE_BUF_LEN] = {0};

@@ -30,7 +30,7 @@ static int check_pmi(struct tcmud_cmd *cmd, unsigned int lba_byte, unsigned int 
 	return 0;
 }
 
-int tcmud_sbc_read_capacity10(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_sbc_read_capacity10(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	uint64_t last = last_lba(&dev->hdev);
 	uint8_t buf[8];
@@ -48,7 +48,7 @@ int tcmud_sbc_read_capacity10(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 #define RC16_LBPME 0x80
 #define RC16_LBPRZ 0x40
 
-int tcmud_sbc_read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_sbc_read_capacity16(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	const struct tcmud_hdev *h = &dev->hdev;
 	uint8_t buf[32] = {0};
@@ -161,19 +161,19 @@ static int sbc_rw(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd, bool write)
 	return st;
 }
 
-int tcmud_sbc_read(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_sbc_read(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	return sbc_rw(dev, cmd, false);
 }
 
-int tcmud_sbc_write(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_sbc_write(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	return sbc_rw(dev, cmd, true);
 }
 
 /* ---- SYNCHRONIZE CACHE ------------------------------------------------- */
 
-int tcmud_sbc_sync_cache(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_sbc_sync_cache(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	const uint8_t *cdb = cmd->cdb;
 	bool sixteen = cdb[0] == 0x91;

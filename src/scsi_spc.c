@@ -40,7 +40,7 @@ static size_t inquiry_standard(const struct tcmud_scsi_dev *dev, uint8_t *b)
 	return INQ_STD_LEN;
 }
 
-int tcmud_spc_inquiry(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_spc_inquiry(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	const uint8_t *cdb = cmd->cdb;
 	size_t alloc = get_be16(&cdb[3]);
@@ -61,13 +61,13 @@ int tcmud_spc_inquiry(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 
 /* ---- TEST UNIT READY, REQUEST SENSE, REPORT LUNS ----------------------- */
 
-int tcmud_spc_test_unit_ready(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_spc_test_unit_ready(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	return tcmud_scsi_no_data(cmd);
 }
 
 /* Nothing is ever pending here (deferred errors and UAs are the kernel's). */
-int tcmud_spc_request_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_spc_request_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	const struct tcmud_sense none = {.key = TCMUD_SK_NO_SENSE};
 	uint8_t buf[32];
@@ -77,7 +77,7 @@ int tcmud_spc_request_sense(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 }
 
 /* Only LUN 0 (the kernel answers this itself for TCMU devices). */
-int tcmud_spc_report_luns(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
+static int tcmud_spc_report_luns(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 {
 	uint8_t buf[16] = {0};
 
