@@ -67,10 +67,8 @@ int tcmud_sbc_check_protect(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd,
 	uint8_t type = dev->hdev.pi_type;
 	bool cdb32 = cmd->cdb[0] == OP_VARIABLE_LENGTH;
 
-	/* The 32-byte forms are processed only with type 2 protection (SBC-4). */
-	if (cdb32 && type != 2)
-		return tcmud_cmd_check_condition(cmd, TCMUD_SK_ILLEGAL_REQUEST,
-						 TCMUD_ASC_INVALID_OPCODE);
+	/* The 32-byte forms exist only with type 2 protection: dispatch refuses
+	 * them elsewhere (tcmud_scsi_cmd_available). */
 	if (protect == 0)
 		return 0;
 	/* Without protection information only 0 is valid; 6 and 7 are reserved. */
