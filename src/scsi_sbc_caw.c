@@ -68,7 +68,7 @@ int tcmud_sbc_compare_and_write(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cm
 /*
  * ORWRITE (32) adds to ORWRITE (16) only the ORWgeneration fields, which go
  * with BMOP values other than 000b (the plain OR). Like every 32-byte form
- * here it is served only with type 2 protection (tcmud_sbc_check_protect),
+ * here it is served only with type 2 protection (tcmud_scsi_cmd_available),
  * so that one rule says which variable-length CDBs a device serves.
  */
 static int orwrite32_check_bmop(struct tcmud_cmd *cmd)
