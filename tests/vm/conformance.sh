@@ -28,11 +28,13 @@
 #                      (tcmud: rd cfgstring pi=N; rd_mcp: attrib/pi_prot_type)
 #     --block-size N   logical block size (default 512)
 #     --rd-opts OPTS   more rd cfgstring options for tcmud's LUNs (k=v;k=v)
-#     --cu-args ARGS   iscsi-test-cu options (default "--dataloss")
+#     --cu-args ARGS   iscsi-test-cu options (default "--dataloss --allow-sanitize")
 #     --tests PATTERN  the main run's --test (default SCSI), for debugging
 #     --exclude GLOBS  leave out the tests (Suite.Test) matching any of these
-#                      space-separated globs (they then count as not run)
-#     --min-clean N    the bar (default 161): the run fails if a test that
+#                      space-separated globs (they then count as not run);
+#                      default Sanitize.Reset (see SANITIZE_RESET_WHY),
+#                      --exclude '' runs every test
+#     --min-clean N    the bar (default 170): the run fails if a test that
 #                      reaches the handler failed or fewer than N are clean;
 #                      applies to tcmud only
 #     --compare        the comparison run behind `make conformance` (not part
@@ -48,11 +50,16 @@ BACKSTORE=tcmud
 PI=0
 BS=512
 RD_OPTS=""
-CU_ARGS="--dataloss"
-EXCLUDE=""
-EXCLUDE_WHY=""
+CU_ARGS="--dataloss --allow-sanitize"
+# Sanitize.Reset sends SANITIZE OVERWRITE, sleeps 3 s, resets and reconnects,
+# and requires TEST UNIT READY to say SANITIZE IN PROGRESS all along: it can
+# only pass on a device whose sanitize lasts several seconds. Overwriting a
+# 64 MiB ramdisk takes milliseconds, so it is left out (docs/conformance.md).
+SANITIZE_RESET_WHY="needs a SANITIZE still running seconds after it started; a ramdisk finishes it in milliseconds"
+EXCLUDE="Sanitize.Reset"
+EXCLUDE_WHY=$SANITIZE_RESET_WHY
 TESTS=SCSI
-MIN_CLEAN=161
+MIN_CLEAN=170
 MAX_SECTORS=1024
 COMPARE=0
 while [ $# -gt 0 ]; do
@@ -63,7 +70,7 @@ while [ $# -gt 0 ]; do
 	--block-size) BS=$2; shift ;;
 	--rd-opts) RD_OPTS=$2; shift ;;
 	--cu-args) CU_ARGS=$2; shift ;;
-	--exclude) EXCLUDE=$2; shift ;;
+	--exclude) EXCLUDE=$2; EXCLUDE_WHY=""; shift ;;
 	--tests) TESTS=$2; shift ;;
 	--min-clean) MIN_CLEAN=$2; shift ;;
 	--compare) COMPARE=1 ;;
@@ -416,18 +423,20 @@ else
 	# transport_generic_new_cmd in the iSCSI receive thread: a zero-length
 	# PI buffer), after which LIO hangs.
 	KRD_PI_EXCLUDE="*.ZeroBlocks"
+	BASE_EXCLUDE=$EXCLUDE
+	BASE_WHY=$EXCLUDE_WHY
 	for cfg in tcmud:0 tcmud:1 kernel-rd:0 tcmu-runner:0 kernel-rd:1; do
 		BACKSTORE=${cfg%:*}
 		PI=${cfg#*:}
-		EXCLUDE=""
-		EXCLUDE_WHY=""
+		EXCLUDE=$BASE_EXCLUDE
+		EXCLUDE_WHY=$BASE_WHY
 		if [ "$BACKSTORE" = tcmu-runner ] && ! runner_available; then
 			step "tcmu-runner: not installed on the host, peer skipped"
 			continue
 		fi
 		if [ "$BACKSTORE" = kernel-rd ] && [ "$PI" != 0 ]; then
-			EXCLUDE=$KRD_PI_EXCLUDE
-			EXCLUDE_WHY="zero-block commands oops the 6.1 kernel with PI on rd_mcp"
+			EXCLUDE="${EXCLUDE:+$EXCLUDE }$KRD_PI_EXCLUDE"
+			EXCLUDE_WHY="${EXCLUDE_WHY:+$EXCLUDE_WHY; }zero-block commands oops the 6.1 kernel with PI on rd_mcp"
 		fi
 		# shellcheck disable=SC2034 # read by tcmud_start
 		[ "$BACKSTORE" != tcmud ] || TCMUD_ARGS="--log-level info"
