@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "tcmu_abi.h"
 
+#include "handler_registry.h"
 #include "log.h"
 
 /* Tell the kernel that completions are waiting: any 4-byte write to the uio fd. */
@@ -228,19 +229,6 @@ static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 	return 0;
 }
 
-static int check_config(const struct tcmud_handler *h, const char *cfg, char *why,
-			size_t why_len)
-{
-	if (!h->check_config)
-		return 0;
-	char reason[256] = "";
-	int rc = h->check_config(cfg, reason, sizeof(reason));
-	if (rc)
-		snprintf(why, why_len, "handler '%s' refuses config '%s': %s", h->subtype, cfg,
-			 reason[0] ? reason : strerror(-rc));
-	return rc;
-}
-
 static int start_thread(struct tcmud_device *dev, char *why, size_t why_len)
 {
 	dev->wake_fd = eventfd(0, EFD_CLOEXEC);
@@ -290,7 +278,7 @@ static int open_steps(struct tcmud_device *dev, const struct tcmud_device_params
 	if (rc)
 		return rc;
 	dev->nl_reply_supported = facts.nl_reply_supported;
-	rc = check_config(p->handler, p->id->cfgstring, why, why_len);
+	rc = tcmud_handler_check_config(p->handler, p->id->cfgstring, why, why_len);
 	if (rc)
 		return rc;
 	/* Only a device we hold open may be reset: another instance may serve it. */
@@ -381,7 +369,7 @@ int tcmud_device_reconfig(struct tcmud_device *dev, const struct tcmud_reconfig 
 	int ret = 0;
 
 	if (rc->cfgstring_changed)
-		ret = check_config(h, rc->new_cfgstring, why, why_len);
+		ret = tcmud_handler_check_config(h, rc->new_cfgstring, why, why_len);
 	if (ret)
 		return ret;
 	/* dev->lock keeps the ring idle; scsi.lock also keeps out commands that

@@ -11,6 +11,21 @@
 
 #include "log.h"
 
+int tcmud_handler_check_config(const struct tcmud_handler *h, const char *cfg, char *why,
+			       size_t why_len)
+{
+	char reason[256] = "";
+	int rc;
+
+	if (!h->check_config)
+		return 0;
+	rc = h->check_config(cfg, reason, sizeof(reason));
+	if (rc)
+		snprintf(why, why_len, "handler '%s' refuses config '%s': %s", h->subtype, cfg,
+			 reason[0] ? reason : strerror(-rc));
+	return rc;
+}
+
 int tcmud_registry_add(struct tcmud_registry *reg, const struct tcmud_handler *h, void *dl)
 {
 	if (h->api_version != TCMUD_HANDLER_API_VERSION) {

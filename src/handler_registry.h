@@ -41,6 +41,12 @@ int tcmud_registry_configure(const struct tcmud_registry *reg,
 int tcmud_registry_configure_all(const struct tcmud_registry *reg,
 				 const struct tcmud_handler_setting *s, size_t n);
 
+/* The handler's own validation of a cfgstring (the part after "subtype/"):
+ * 0, or -errno with "handler 'S' refuses config 'C': reason" in why. Used
+ * for devices as they open or are reconfigured, and for D-Bus CheckConfig. */
+int tcmud_handler_check_config(const struct tcmud_handler *h, const char *cfg, char *why,
+			       size_t why_len);
+
 const struct tcmud_handler *tcmud_registry_find(const struct tcmud_registry *reg,
 						const char *subtype);
 
