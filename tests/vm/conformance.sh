@@ -401,6 +401,8 @@ env_line() {
 		"$(date -u +%Y-%m-%d), kernel $(uname -r), QEMU TCG, $(nproc) vCPU" \
 		"$tcmud at commit $rev" \
 		"libiscsi-bin $(dpkg-query -W -f='${Version}' libiscsi-bin): iscsi-test-cu --test=SCSI $CU_ARGS$runner" >>"$MANIFEST"
+	"$CU" --list | awk -F. '$1 == "SCSI" && NF == 3 { print $2 "." $3 }' |
+		"$PY" -c 'import json, sys; print(json.dumps({"listed": sys.stdin.read().split()}))' >>"$MANIFEST"
 }
 
 step "load LIO"
