@@ -33,8 +33,16 @@ static int rd_configure(const char *key, const char *value, char *why, size_t wh
 	uint64_t limit;
 	char text[32];
 
+	if (strcmp(key, "defaults") == 0) {
+		int ret = rd_config_set_defaults(value, why, why_len);
+
+		if (ret == 0)
+			tcmud_log(TCMUD_LOG_INFO, "rd: device defaults \"%s\"", value);
+		return ret;
+	}
 	if (strcmp(key, "mem_limit") != 0)
-		return rd_refuse(why, why_len, "unknown setting \"%s\" (known: mem_limit)", key);
+		return rd_refuse(why, why_len, "unknown setting \"%s\" (known: mem_limit, defaults)",
+				 key);
 	if (!rd_parse_size(value, strlen(value), &limit))
 		return rd_refuse(why, why_len, "invalid mem_limit \"%s\" (expected "
 				 "<bytes>[K|M|G|T], 0 for no limit)", value);

@@ -172,16 +172,15 @@ static int check_combination(const struct rd_config *cfg, const bool seen[NR_KEY
 	return 0;
 }
 
-int rd_config_parse(const char *cfgstring, struct rd_config *cfg, char *why, size_t why_len)
+/* Options every device starts from before its own (rd.defaults). */
+static struct rd_config defaults = {.persist = true};
+
+/* Parse the options of p over *cfg; seen gets the keys p gives. */
+static int parse_options(const char *p, struct rd_config *cfg, bool seen[NR_KEYS], char *why,
+			 size_t why_len)
 {
-	const char *p = cfgstring ? cfgstring : "";
-	bool seen[NR_KEYS] = {false};
 	int ret;
 
-	*cfg = (struct rd_config){.persist = true};
-	/* Tolerate the full dev_config form "rd/<options>". */
-	if (strncmp(p, "rd/", 3) == 0)
-		p += 3;
 	for (;;) {
 		const char *end = strchr(p, ';');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -190,9 +189,44 @@ int rd_config_parse(const char *cfgstring, struct rd_config *cfg, char *why, siz
 		if (ret)
 			return ret;
 		if (!end)
-			break;
+			return 0;
 		p = end + 1;
 	}
+}
+
+int rd_config_set_defaults(const char *options, char *why, size_t why_len)
+{
+	struct rd_config cfg = {.persist = true};
+	bool seen[NR_KEYS] = {false};
+	int ret = parse_options(options, &cfg, seen, why, why_len);
+
+	if (ret)
+		return ret;
+	if (seen[KEY_SIZE])
+		return rd_refuse(why, why_len, "size= is a property of one device, "
+				 "it cannot be a default");
+	ret = check_combination(&cfg, seen, why, why_len);
+	if (ret)
+		return ret;
+	if (cfg.nullio && !seen[KEY_PERSIST])
+		cfg.persist = false;
+	defaults = cfg;
+	return 0;
+}
+
+int rd_config_parse(const char *cfgstring, struct rd_config *cfg, char *why, size_t why_len)
+{
+	const char *p = cfgstring ? cfgstring : "";
+	bool seen[NR_KEYS] = {false};
+	int ret;
+
+	*cfg = defaults;
+	/* Tolerate the full dev_config form "rd/<options>". */
+	if (strncmp(p, "rd/", 3) == 0)
+		p += 3;
+	ret = parse_options(p, cfg, seen, why, why_len);
+	if (ret)
+		return ret;
 	if (cfg->nullio && !seen[KEY_PERSIST])
 		cfg->persist = false; /* nothing to keep */
 	return check_combination(cfg, seen, why, why_len);

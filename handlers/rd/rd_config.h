@@ -26,8 +26,14 @@ struct rd_config {
 };
 
 /* Parse a cfgstring (NULL or "" for the defaults; a leading "rd/" is
- * tolerated). 0, or -EINVAL with a reason naming the option in why. */
+ * tolerated) over the defaults of rd_config_set_defaults(). 0, or -EINVAL with a reason naming the option in why. */
 int rd_config_parse(const char *cfgstring, struct rd_config *cfg, char *why, size_t why_len);
+
+/* Options (the same syntax, without size=) that every later parse starts
+ * from, the cfgstring's own options overriding them: the daemon-wide
+ * setting rd.defaults. 0, or -EINVAL with the reason; the old defaults stay
+ * then. */
+int rd_config_set_defaults(const char *options, char *why, size_t why_len);
 
 /* "<digits>[K|M|G|T]" (binary multiples); false if malformed or too big. */
 bool rd_parse_size(const char *s, size_t len, uint64_t *out);

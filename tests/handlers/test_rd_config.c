@@ -150,6 +150,51 @@ static void test_handler_description(void **state)
 	assert_non_null(tcmud_handler.lba_status);
 }
 
+/* rd.defaults: options every device starts from, its own winning. */
+static void test_device_defaults(void **state)
+{
+	struct rd_config cfg;
+	char why[256] = "";
+
+	assert_int_equal(tcmud_handler.configure("defaults", "pi=1; persist=0", why,
+						 sizeof(why)), 0);
+	cfg = parse_ok("");
+	assert_int_equal(cfg.pi_type, 1);
+	assert_false(cfg.persist);
+	cfg = parse_ok("pi=0;ro=1");
+	assert_int_equal(cfg.pi_type, 0);
+	assert_true(cfg.read_only);
+	assert_false(cfg.persist);
+	/* Given once as a default and once by the device is not "twice". */
+	cfg = parse_ok("persist=1");
+	assert_true(cfg.persist);
+
+	/* Refused defaults say why and leave the previous ones in force. */
+	assert_int_equal(tcmud_handler.configure("defaults", "size=1G", why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "size="));
+	assert_int_equal(tcmud_handler.configure("defaults", "pi=7", why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "pi=7"));
+	assert_int_equal(tcmud_handler.configure("defaults", "nullio=1;persist=1", why,
+						 sizeof(why)), -EINVAL);
+	assert_int_equal(parse_ok("").pi_type, 1);
+
+	/* A nullio default keeps nothing unless persist is asked, which it
+	 * cannot be. */
+	assert_int_equal(tcmud_handler.configure("defaults", "nullio=1", why, sizeof(why)), 0);
+	cfg = parse_ok("");
+	assert_true(cfg.nullio);
+	assert_false(cfg.persist);
+	refused("persist=1", "nullio", "persist");
+
+	assert_int_equal(tcmud_handler.configure("defaults", "", why, sizeof(why)), 0);
+	cfg = parse_ok("");
+	assert_int_equal(cfg.pi_type, 0);
+	assert_true(cfg.persist);
+	assert_false(cfg.nullio);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_name_the_option),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_handler_description),
+		cmocka_unit_test(test_device_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
