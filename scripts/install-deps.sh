@@ -3,8 +3,8 @@
 # real-kernel tests. Idempotent: installs only what is missing. Needs root.
 set -eu
 
-BUILD_PKGS="cmake make gcc pkg-config libnl-3-dev libnl-genl-3-dev libglib2.0-dev libcmocka-dev libisal-dev libsystemd-dev"
-TEST_PKGS="valgrind qemu-system-x86 qemu-utils qemu-block-extra busybox-static cpio kmod sg3-utils libiscsi-bin fio targetcli-fb python3-rtslib-fb dbus open-iscsi e2fsprogs"
+BUILD_PKGS="cmake make gcc pkg-config libnl-3-dev libnl-genl-3-dev libglib2.0-dev libjson-glib-dev libcmocka-dev libisal-dev libsystemd-dev"
+TEST_PKGS="valgrind qemu-system-x86 qemu-utils qemu-block-extra busybox-static cpio kmod sg3-utils libiscsi-bin fio targetcli-fb python3-rtslib-fb dbus open-iscsi e2fsprogs groff-base"
 
 case "${1:-all}" in
 build) PKGS="$BUILD_PKGS" ;;
