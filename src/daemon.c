@@ -2,8 +2,9 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <glib-unix.h>
+#include <glib.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include "tcmu_abi.h"
 
+#include "dbus_service.h"
 #include "discovery.h"
 #include "log.h"
 
@@ -78,8 +80,12 @@ static int add_device(struct tcmud_daemon *d, unsigned int minor,
 	}
 	const struct tcmud_handler *h = tcmud_registry_find(&d->registry, id->subtype);
 	if (!h) {
-		log_info("uio%u (%s): no handler for subtype '%s'; left alone", minor, id->dev,
-			 id->subtype);
+		if (tcmud_dbus_is_external(d->dbus, id->subtype))
+			log_info("uio%u (%s): subtype '%s' is served by the process that "
+				 "registered it over D-Bus; left to it", minor, id->dev, id->subtype);
+		else
+			log_info("uio%u (%s): no handler for subtype '%s'; left alone", minor,
+				 id->dev, id->subtype);
 		return 1;
 	}
 	struct tcmud_device_params p = {&d->paths, minor, id, h, recover};
@@ -345,53 +351,96 @@ static int open_signalfd(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	/* Blocked before any device thread starts, so every thread inherits it. */
+	/* Blocked before any device thread (or GLib worker thread) starts, so
+	 * every thread inherits it. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* true: keep running. SIGHUP rescans sysfs. */
-static bool handle_signal(struct tcmud_daemon *d, int sfd)
+/* The GLib main loop of the main thread and the sources tcmud adds to it. */
+struct main_loop {
+	struct tcmud_daemon *d;
+	GMainLoop *loop;
+	int sfd;
+	guint signal_watch;
+	guint nl_watch;          /* the netlink socket, once it is open */
+	guint nl_retry;          /* looking for the TCM-USER family meanwhile */
+};
+
+/* SIGHUP rescans sysfs; SIGTERM and SIGINT stop. */
+static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 {
+	struct main_loop *m = data;
 	struct signalfd_siginfo si;
-	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-		return true;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return G_SOURCE_CONTINUE;
 	if (si.ssi_signo == SIGHUP) {
 		log_info("SIGHUP: rescanning devices");
-		tcmud_daemon_scan(d);
-		return true;
+		tcmud_daemon_scan(m->d);
+		return G_SOURCE_CONTINUE;
 	}
 	log_info("%s: stopping", strsignal((int)si.ssi_signo));
-	return false;
+	g_main_loop_quit(m->loop);
+	return G_SOURCE_CONTINUE;
 }
 
-static void main_loop(struct tcmud_daemon *d, int sfd)
+static gboolean on_netlink(gint fd, GIOCondition cond, gpointer data)
 {
-	for (;;) {
-		bool want_nl = d->opts->netlink;
-		struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
-					{.fd = d->nl ? tcmud_nl_fd(d->nl) : -1, .events = POLLIN}};
-		int timeout = want_nl && !d->nl ? NETLINK_RETRY_MS : -1;
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-			log_error("poll: %s", strerror(errno));
-			return;
-		}
-		/* Events first: the kernel may be waiting for our reply. */
-		if (d->nl && pfd[1].revents && tcmud_nl_dispatch(d->nl) == -ENOBUFS)
-			tcmud_daemon_scan(d);
-		if (pfd[0].revents && !handle_signal(d, sfd))
-			return;
-		if (want_nl && !d->nl) {
-			try_netlink(d, true);
-			if (d->nl) /* target_core_user appeared: pick up what exists */
-				tcmud_daemon_scan(d);
-		}
-	}
+	struct main_loop *m = data;
+	if (tcmud_nl_dispatch(m->d->nl) == -ENOBUFS)
+		tcmud_daemon_scan(m->d);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Events first: the kernel may be waiting for our reply, so the netlink
+ * socket is dispatched before signals and D-Bus whenever both are ready. */
+static void watch_netlink(struct main_loop *m)
+{
+	m->nl_watch = g_unix_fd_add_full(G_PRIORITY_HIGH, tcmud_nl_fd(m->d->nl),
+					 G_IO_IN | G_IO_ERR | G_IO_HUP, on_netlink, m, NULL);
+}
+
+static gboolean on_netlink_retry(gpointer data)
+{
+	struct main_loop *m = data;
+	try_netlink(m->d, true);
+	if (!m->d->nl)
+		return G_SOURCE_CONTINUE;
+	m->nl_retry = 0;
+	watch_netlink(m);
+	/* target_core_user appeared: pick up what exists */
+	tcmud_daemon_scan(m->d);
+	return G_SOURCE_REMOVE;
+}
+
+static void main_loop_start(struct main_loop *m, struct tcmud_daemon *d, int sfd)
+{
+	memset(m, 0, sizeof(*m));
+	m->d = d;
+	m->sfd = sfd;
+	m->loop = g_main_loop_new(NULL, FALSE);
+	m->signal_watch = g_unix_fd_add(sfd, G_IO_IN, on_signal, m);
+	if (d->nl)
+		watch_netlink(m);
+	else if (d->opts->netlink)
+		m->nl_retry = g_timeout_add(NETLINK_RETRY_MS, on_netlink_retry, m);
+}
+
+/* Detach tcmud's sources; the netlink socket itself is closed by fini. */
+static void main_loop_end(struct main_loop *m)
+{
+	if (m->nl_watch)
+		g_source_remove(m->nl_watch);
+	if (m->nl_retry)
+		g_source_remove(m->nl_retry);
+	g_source_remove(m->signal_watch);
+	g_main_loop_unref(m->loop);
 }
 
 int tcmud_daemon_run(const struct tcmud_options *opts)
 {
 	struct tcmud_daemon d;
+	struct main_loop m;
 	int sfd = open_signalfd();
 	if (sfd < 0) {
 		log_error("signalfd: %s", strerror(errno));
@@ -404,8 +453,15 @@ int tcmud_daemon_run(const struct tcmud_options *opts)
 	/* Listen first, then scan, so no device added in between is missed. */
 	if (opts->netlink)
 		try_netlink(&d, false);
+	/* D-Bus connects in the background; devices never wait for it. */
+	d.dbus = tcmud_dbus_start(opts->dbus, &d.registry);
 	tcmud_daemon_scan(&d);
-	main_loop(&d, sfd);
+	main_loop_start(&m, &d, sfd);
+	g_main_loop_run(m.loop);
+	main_loop_end(&m);
+	/* Leave the bus first, so nobody asks a stopping daemon about handlers. */
+	tcmud_dbus_stop(d.dbus);
+	d.dbus = NULL;
 	tcmud_daemon_fini(&d);
 	close(sfd);
 	return 0;

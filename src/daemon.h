@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The control plane: handlers, the table of served devices, discovery at
- * start, netlink events after, signals. Runs on the main thread; each device
- * has its own thread for commands.
+ * start, netlink events after, signals, the D-Bus service. Runs a GLib main
+ * loop on the main thread; each device has its own thread for commands.
  */
 #ifndef TCMUD_DAEMON_H
 #define TCMUD_DAEMON_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "configfs.h"
+#include "dbus_service.h"
 #include "device.h"
 #include "handler_registry.h"
 #include "netlink.h"
@@ -22,6 +23,7 @@ struct tcmud_daemon {
 	struct tcmud_registry registry;
 	struct tcmud_nl *nl;
 	bool kern_reply;            /* the kernel was asked to wait for our replies */
+	struct tcmud_dbus *dbus;    /* org.kernel.TCMUService1; NULL without D-Bus */
 	struct tcmud_device **devs;
 	size_t ndevs, cap;
 };

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <gio/gio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ static void set_defaults(struct tcmud_options *o)
 	o->netlink = true;
 	o->kern_reply = true;
 	o->recover = true;
+	snprintf(o->dbus, sizeof(o->dbus), "system");
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -49,6 +51,17 @@ static int set_path(char *dst, size_t len, const char *v)
 	if (!v[0] || strlen(v) >= len)
 		return -EINVAL;
 	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
+/* "system", "session", "none", or an address GDBus can connect to. */
+static int set_dbus(struct tcmud_options *o, const char *v)
+{
+	bool named = !strcmp(v, "system") || !strcmp(v, "session") || !strcmp(v, "none");
+	if (!v[0] || strlen(v) >= sizeof(o->dbus) ||
+	    (!named && !g_dbus_is_supported_address(v, NULL)))
+		return -EINVAL;
+	snprintf(o->dbus, sizeof(o->dbus), "%s", v);
 	return 0;
 }
 
@@ -124,6 +137,8 @@ int tcmud_options_set(struct tcmud_options *o, const char *key, const char *valu
 		return parse_bool(value, &o->recover);
 	if (!strcmp(key, "handler_option"))
 		return add_handler_setting(o, value);
+	if (!strcmp(key, "dbus"))
+		return set_dbus(o, value);
 	return -ENOENT;
 }
 
@@ -178,11 +193,15 @@ static void usage(FILE *out)
 		"      --no-netlink         do not listen for TCM-USER netlink events\n"
 		"      --no-kernel-reply    do not ask the kernel to wait for netlink replies\n"
 		"      --no-recover         do not block/reset the ring of devices found at start\n"
+		"      --dbus BUS           publish org.kernel.TCMUService1 (for targetcli) on\n"
+		"                           system (default), session, none, or an address\n"
+		"                           such as unix:path=/run/dbus/system_bus_socket\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n");
 }
 
-enum { OPT_SYSFS = 256, OPT_CONFIGFS, OPT_DEV, OPT_NO_NETLINK, OPT_NO_REPLY, OPT_NO_RECOVER };
+enum { OPT_SYSFS = 256, OPT_CONFIGFS, OPT_DEV, OPT_NO_NETLINK, OPT_NO_REPLY, OPT_NO_RECOVER,
+       OPT_DBUS };
 
 #define SHORT_OPTS "c:H:l:o:hV"
 
@@ -197,6 +216,7 @@ static const struct option long_opts[] = {
 	{"no-netlink", no_argument, NULL, OPT_NO_NETLINK},
 	{"no-kernel-reply", no_argument, NULL, OPT_NO_REPLY},
 	{"no-recover", no_argument, NULL, OPT_NO_RECOVER},
+	{"dbus", required_argument, NULL, OPT_DBUS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -211,6 +231,7 @@ static const char *option_key(int c)
 	case OPT_SYSFS: return "sysfs_root";
 	case OPT_CONFIGFS: return "configfs_root";
 	case OPT_DEV: return "dev_root";
+	case OPT_DBUS: return "dbus";
 	default: return NULL;
 	}
 }
@@ -259,6 +280,8 @@ enum tcmud_options_result tcmud_options_parse(struct tcmud_options *o, int argc,
 			int rc = tcmud_options_set(o, key, optarg);
 			if (rc) {
 				fprintf(stderr, "tcmud: invalid value '%s' for %s%s\n", optarg, key,
+					c == OPT_DBUS ? " (expected system, session, none or a "
+							"D-Bus address such as unix:path=/run/x)" :
 					c != 'o' ? "" : rc == -ENOSPC ?
 					" (too many handler options)" :
 					" (expected SUBTYPE.KEY=VALUE)");

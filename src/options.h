@@ -22,6 +22,9 @@ struct tcmud_options {
 	bool netlink;           /* listen for TCM-USER netlink events */
 	bool kern_reply;        /* ask the kernel to wait for our *_DONE replies */
 	bool recover;           /* block/reset/resume devices found at start */
+	/* Where to publish org.kernel.TCMUService1: "system", "session",
+	 * "none" or a D-Bus address such as "unix:path=/run/x". */
+	char dbus[1024];
 	/* --handler-option, config file first, in order; applied after the
 	 * handlers are loaded. */
 	struct tcmud_handler_setting handler_settings[TCMUD_MAX_HANDLER_SETTINGS];
