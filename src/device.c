@@ -86,8 +86,12 @@ static void drain_ring(struct tcmud_device *dev)
 			log_tmr(dev, &tmr);
 			continue;
 		}
+		/* Service time: off the ring to completion written (the batch's
+		 * doorbell comes later). */
+		uint64_t start = tcmud_stats_now_ns();
 		tcmud_scsi_execute(&dev->scsi, &dev->cmd);
 		complete_cmd(dev, &dev->cmd);
+		tcmud_dev_stats_record(&dev->stats, &dev->cmd, tcmud_stats_now_ns() - start);
 	}
 	tcmud_ring_flush(&dev->ring);
 	pthread_mutex_unlock(&dev->lock);
@@ -311,6 +315,7 @@ int tcmud_device_open(const struct tcmud_device_params *p, struct tcmud_device *
 	dev->fd = -1;
 	dev->wake_fd = -1;
 	pthread_mutex_init(&dev->lock, NULL);
+	tcmud_dev_stats_init(&dev->stats);
 
 	int rc = open_steps(dev, p, why, why_len);
 	if (rc) {

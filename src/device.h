@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "configfs.h"
+#include "dev_stats.h"
 #include "ring.h"
 #include "scsi.h"
 #include "uio_name.h"
@@ -40,6 +41,8 @@ struct tcmud_device {
 	int wake_fd;                    /* eventfd: asks the thread to stop */
 	pthread_mutex_t lock;           /* held while draining, taken for reconfig */
 	atomic_bool failed;             /* ring broken or device gone */
+	/* Recorded by the device thread per command, read by any thread. */
+	struct tcmud_dev_stats stats;
 	bool handler_open;
 	bool scsi_ready;                /* tcmud_scsi_dev_init() done */
 };
