@@ -14,6 +14,8 @@
 #include "tcmu_abi.h"
 
 #include "dbus_service.h"
+#include "service_notify.h"
+#include "status_dbus.h"
 #include "discovery.h"
 #include "log.h"
 
@@ -323,6 +325,8 @@ int tcmud_daemon_init(struct tcmud_daemon *d, const struct tcmud_options *opts)
 	if (tcmud_registry_configure_all(&d->registry, opts->handler_settings,
 					 opts->nr_handler_settings))
 		return -EINVAL;
+	memcpy(d->settings, opts->handler_settings, sizeof(d->settings));
+	d->nr_settings = opts->nr_handler_settings;
 	return 0;
 }
 
@@ -365,9 +369,54 @@ struct main_loop {
 	guint signal_watch;
 	guint nl_watch;          /* the netlink socket, once it is open */
 	guint nl_retry;          /* looking for the TCM-USER family meanwhile */
+	guint ready_check;       /* until READY=1 is sent */
+	gint64 ready_deadline;
+	bool ready;
+	guint watchdog;          /* WATCHDOG=1 at half of WatchdogSec= */
 };
 
-/* SIGHUP rescans sysfs; SIGTERM and SIGINT stop. */
+#define READY_CHECK_MS 20
+#define READY_DBUS_WAIT_MS 5000
+
+/* READY=1 for the service manager, with what is served. */
+static void report_ready(struct main_loop *m)
+{
+	char status[128];
+
+	snprintf(status, sizeof(status), "serving %zu device%s%s", m->d->ndevs,
+		 m->d->ndevs == 1 ? "" : "s",
+		 m->d->nl || !m->d->opts->netlink ? "" : "; waiting for target_core_user");
+	tcmud_notify_ready(status);
+	m->ready = true;
+}
+
+/* Ready once devices found at start are served (done before the loop runs)
+ * and the D-Bus name is settled, so that targetcli works as soon as the
+ * service is up; a bus that does not answer within READY_DBUS_WAIT_MS does
+ * not hold the data path back. */
+static gboolean on_ready_check(gpointer data)
+{
+	struct main_loop *m = data;
+	bool settled = !m->d->dbus ||
+		       tcmud_dbus_name_state(m->d->dbus) != TCMUD_DBUS_NAME_UNKNOWN;
+
+	if (!settled && g_get_monotonic_time() < m->ready_deadline)
+		return G_SOURCE_CONTINUE;
+	if (!settled)
+		log_warn("D-Bus: no answer from the bus yet; reporting ready without it");
+	report_ready(m);
+	m->ready_check = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean on_watchdog(gpointer data)
+{
+	(void)data;
+	tcmud_notify_watchdog();
+	return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP reloads the configuration and rescans sysfs; SIGTERM and SIGINT stop. */
 static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 {
 	struct main_loop *m = data;
@@ -375,11 +424,15 @@ static gboolean on_signal(gint fd, GIOCondition cond, gpointer data)
 	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return G_SOURCE_CONTINUE;
 	if (si.ssi_signo == SIGHUP) {
-		log_info("SIGHUP: rescanning devices");
+		log_info("SIGHUP: reloading the configuration, rescanning devices");
+		tcmud_notify_reloading();
+		tcmud_daemon_reload(m->d);
 		tcmud_daemon_scan(m->d);
+		report_ready(m);
 		return G_SOURCE_CONTINUE;
 	}
 	log_info("%s: stopping", strsignal((int)si.ssi_signo));
+	tcmud_notify_stopping();
 	g_main_loop_quit(m->loop);
 	return G_SOURCE_CONTINUE;
 }
@@ -424,6 +477,11 @@ static void main_loop_start(struct main_loop *m, struct tcmud_daemon *d, int sfd
 		watch_netlink(m);
 	else if (d->opts->netlink)
 		m->nl_retry = g_timeout_add(NETLINK_RETRY_MS, on_netlink_retry, m);
+	m->ready_deadline = g_get_monotonic_time() + READY_DBUS_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+	m->ready_check = g_timeout_add(READY_CHECK_MS, on_ready_check, m);
+	uint64_t wd_ms = tcmud_notify_watchdog_interval_ms();
+	if (wd_ms)
+		m->watchdog = g_timeout_add((guint)wd_ms, on_watchdog, m);
 }
 
 /* Detach tcmud's sources; the netlink socket itself is closed by fini. */
@@ -433,6 +491,10 @@ static void main_loop_end(struct main_loop *m)
 		g_source_remove(m->nl_watch);
 	if (m->nl_retry)
 		g_source_remove(m->nl_retry);
+	if (m->ready_check)
+		g_source_remove(m->ready_check);
+	if (m->watchdog)
+		g_source_remove(m->watchdog);
 	g_source_remove(m->signal_watch);
 	g_main_loop_unref(m->loop);
 }
@@ -455,6 +517,7 @@ int tcmud_daemon_run(const struct tcmud_options *opts)
 		try_netlink(&d, false);
 	/* D-Bus connects in the background; devices never wait for it. */
 	d.dbus = tcmud_dbus_start(opts->dbus, &d.registry);
+	tcmud_status_dbus_export(d.dbus, &d);
 	tcmud_daemon_scan(&d);
 	main_loop_start(&m, &d, sfd);
 	g_main_loop_run(m.loop);

@@ -26,6 +26,9 @@ struct tcmud_daemon {
 	struct tcmud_dbus *dbus;    /* org.kernel.TCMUService1; NULL without D-Bus */
 	struct tcmud_device **devs;
 	size_t ndevs, cap;
+	/* The handler settings in force: those of opts, then of each reload. */
+	struct tcmud_handler_setting settings[TCMUD_MAX_HANDLER_SETTINGS];
+	size_t nr_settings;
 };
 
 /* Run until SIGTERM/SIGINT. Returns the process exit status. */
@@ -39,5 +42,14 @@ void tcmud_daemon_scan(struct tcmud_daemon *d);
 int tcmud_daemon_event(void *ctx, const struct tcmud_nl_event *ev, bool *reply);
 struct tcmud_device *tcmud_daemon_find(const struct tcmud_daemon *d, unsigned int minor);
 void tcmud_daemon_fini(struct tcmud_daemon *d);
+
+/*
+ * Read the configuration file (and the command line, which still wins) again
+ * and apply what can change while devices are served: the log level and the
+ * handler settings. Settings read only at start are logged as needing a
+ * restart. On any error, logged with the file and line, every setting in
+ * force stays. 0 or -EINVAL.
+ */
+int tcmud_daemon_reload(struct tcmud_daemon *d);
 
 #endif

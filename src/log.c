@@ -24,6 +24,11 @@ enum tcmud_log_level tcmud_log_get_level(void)
 	return current_level;
 }
 
+const char *tcmud_log_level_name(enum tcmud_log_level level)
+{
+	return level >= 0 && level < 4 ? level_names[level] : "?";
+}
+
 int tcmud_log_parse_level(const char *s)
 {
 	for (int i = 0; i < 4; i++)

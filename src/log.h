@@ -7,6 +7,8 @@
 
 void tcmud_log_set_level(enum tcmud_log_level level);
 enum tcmud_log_level tcmud_log_get_level(void);
+/* "error", "warn", "info" or "debug". */
+const char *tcmud_log_level_name(enum tcmud_log_level level);
 /* Parse "error", "warn", "info", "debug" (or 0-3). Returns -1 if unknown. */
 int tcmud_log_parse_level(const char *s);
 

@@ -149,7 +149,7 @@ static int load_config_file(struct tcmud_options *o, const char *path, bool must
 	if (!f) {
 		if (!must_exist && errno == ENOENT)
 			return 0;
-		fprintf(stderr, "tcmud: cannot open config file %s: %s\n", path, strerror(errno));
+		log_error("cannot open config file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	o->config_loaded = true;
@@ -166,8 +166,18 @@ static int load_config_file(struct tcmud_options *o, const char *path, bool must
 		char *eq = strchr(s, '=');
 		if (eq)
 			*eq = '\0';
-		if (!eq || tcmud_options_set(o, trim(s), trim(eq + 1))) {
-			fprintf(stderr, "tcmud: %s:%d: invalid setting '%s'\n", path, lineno, s);
+		if (!eq) {
+			log_error("%s:%d: '%s' is not 'key = value'", path, lineno, s);
+			rc = -1;
+			continue;
+		}
+		char *key = trim(s), *value = trim(eq + 1);
+		int set = tcmud_options_set(o, key, value);
+		if (set == -ENOENT) {
+			log_error("%s:%d: unknown setting '%s'", path, lineno, key);
+			rc = -1;
+		} else if (set) {
+			log_error("%s:%d: invalid value '%s' for %s", path, lineno, value, key);
 			rc = -1;
 		}
 	}
@@ -264,6 +274,8 @@ enum tcmud_options_result tcmud_options_parse(struct tcmud_options *o, int argc,
 {
 	bool explicit_config = false;
 	set_defaults(o);
+	o->argc = argc;
+	o->argv = argv;
 	snprintf(o->config_file, sizeof(o->config_file), "%s", DEFAULT_CONFIG);
 	enum tcmud_options_result r = first_pass(o, argc, argv, &explicit_config);
 	if (r != TCMUD_OPTIONS_RUN)

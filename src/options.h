@@ -18,6 +18,10 @@ struct tcmud_options {
 	char dev_root[1024];
 	char config_file[1024];
 	bool config_loaded;     /* config_file existed and was read */
+	/* The command line, kept to parse it again on a reload (it wins over
+	 * the file then as at start). */
+	int argc;
+	char **argv;
 	enum tcmud_log_level log_level;
 	bool netlink;           /* listen for TCM-USER netlink events */
 	bool kern_reply;        /* ask the kernel to wait for our *_DONE replies */
