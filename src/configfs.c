@@ -87,8 +87,8 @@ static int dev_size_from_info(const struct tcmud_paths *p, unsigned int hba, con
 }
 
 /* wwn/vpd_unit_serial reads "T10 VPD Unit Serial Number: <serial>". */
-static void read_unit_serial(const struct tcmud_paths *p, unsigned int hba, const char *dev,
-			     char *serial, size_t len)
+void tcmud_cfgfs_dev_unit_serial(const struct tcmud_paths *p, unsigned int hba, const char *dev,
+				 char *serial, size_t len)
 {
 	char path[1024], text[512];
 	serial[0] = '\0';
@@ -126,7 +126,7 @@ int tcmud_cfgfs_dev_facts(const struct tcmud_paths *p, unsigned int hba, const c
 				 v > UINT32_MAX ? 128 : (uint32_t)v;
 	f->write_cache = !dev_read_u64(p, hba, dev, "attrib/emulate_write_cache", &v) && v;
 	f->nl_reply_supported = tcmud_cfgfs_dev_nl_reply(p, hba, dev);
-	read_unit_serial(p, hba, dev, f->unit_serial, sizeof(f->unit_serial));
+	tcmud_cfgfs_dev_unit_serial(p, hba, dev, f->unit_serial, sizeof(f->unit_serial));
 	return 0;
 }
 

@@ -45,6 +45,10 @@ struct tcmud_dev_facts {
 int tcmud_cfgfs_dev_facts(const struct tcmud_paths *p, unsigned int hba, const char *dev,
 			  struct tcmud_dev_facts *f, char *why, size_t why_len);
 
+/* wwn/vpd_unit_serial without its prefix; "" when unset or unreadable. */
+void tcmud_cfgfs_dev_unit_serial(const struct tcmud_paths *p, unsigned int hba, const char *dev,
+				 char *serial, size_t len);
+
 /* attrib/nl_reply_supported: > 0 when the kernel waits for netlink replies about
  * the device (if reply support is on); TCMUD_NL_REPLY_UNKNOWN when unreadable. */
 #define TCMUD_NL_REPLY_UNKNOWN INT_MIN

@@ -199,6 +199,22 @@ static int attach_ring(struct tcmud_device *dev, char *why, size_t why_len)
 	return 0;
 }
 
+/* INQUIRY reports the unit serial configfs has now: rtslib writes it after
+ * the enable. (The handler keeps the one it was opened with.) */
+static void refresh_ident(struct tcmud_scsi_dev *s, void *ctx)
+{
+	struct tcmud_device *dev = ctx;
+	char serial[sizeof(s->ident.unit_serial)];
+
+	tcmud_cfgfs_dev_unit_serial(&dev->paths, dev->id.hba, dev->id.dev, serial,
+				    sizeof(serial));
+	if (!serial[0] || strcmp(serial, s->ident.unit_serial) == 0)
+		return;
+	log_info("%s: unit serial is now '%s' (was '%s')", dev->id.dev, serial,
+		 s->ident.unit_serial);
+	tcmud_scsi_ident_init(&s->ident, serial);
+}
+
 static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 		     const struct tcmud_handler *h, char *why, size_t why_len)
 {
@@ -213,13 +229,18 @@ static int init_scsi(struct tcmud_device *dev, const struct tcmud_dev_facts *f,
 	s->handler = h;
 	s->hdev.name = dev->id.dev;
 	s->hdev.hba = dev->id.hba;
-	s->hdev.unit_serial = s->ident.unit_serial;
+	/* The handler gets the serial as configfs has it ("" while unset: rtslib
+	 * writes it after the enable); INQUIRY falls back to the name. */
+	snprintf(dev->unit_serial, sizeof(dev->unit_serial), "%s", f->unit_serial);
+	s->hdev.unit_serial = dev->unit_serial;
 	s->hdev.cfgstring = dev->cfgstring;
 	s->hdev.block_size = f->block_size;
 	s->hdev.num_lbas = f->dev_size / f->block_size;
 	s->hdev.max_sectors = f->max_sectors;
 	s->hdev.write_cache = f->write_cache;
 	tcmud_scsi_ident_init(&s->ident, f->unit_serial[0] ? f->unit_serial : dev->id.dev);
+	s->refresh_ident = refresh_ident;
+	s->refresh_ctx = dev;
 	int rc = h->open(&s->hdev, why, why_len);
 	if (rc)
 		return rc;
@@ -278,6 +299,7 @@ static int open_steps(struct tcmud_device *dev, const struct tcmud_device_params
 		      char *why, size_t why_len)
 {
 	struct tcmud_dev_facts facts;
+	dev->paths = *p->paths;
 	int rc = tcmud_cfgfs_dev_facts(p->paths, p->id->hba, p->id->dev, &facts, why, why_len);
 	if (rc)
 		return rc;

@@ -29,6 +29,8 @@ struct tcmud_device {
 
 	struct tcmud_scsi_dev scsi;
 	char cfgstring[TCMUD_NAME_MAX]; /* backs scsi.hdev.cfgstring */
+	char unit_serial[256];          /* backs scsi.hdev.unit_serial: "" if unset */
+	struct tcmud_paths paths;       /* where its configfs attributes are */
 
 	/* Commands run to completion one at a time on the device thread, so one
 	 * command structure and one iovec array serve them all. */

@@ -62,6 +62,13 @@ struct tcmud_scsi_dev {
 	 */
 	pthread_mutex_t lock;
 	struct tcmud_scsi_scratch scratch;
+	/*
+	 * Optional, set by the transport: bring ident up to date (targetcli
+	 * sets the unit serial after the device is enabled, so the one known at
+	 * open may be a fallback). Called with lock held before INQUIRY answers.
+	 */
+	void (*refresh_ident)(struct tcmud_scsi_dev *dev, void *ctx);
+	void *refresh_ctx;
 };
 
 /*

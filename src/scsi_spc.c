@@ -47,6 +47,8 @@ static int tcmud_spc_inquiry(struct tcmud_scsi_dev *dev, struct tcmud_cmd *cmd)
 	uint8_t buf[TCMUD_INQ_BUF_LEN] = {0};
 	size_t len;
 
+	if (dev->refresh_ident)
+		dev->refresh_ident(dev, dev->refresh_ctx);
 	/* CMDDT (byte 1 bit 1, obsolete) is refused by dispatch: not in usage. */
 	if (!(cdb[1] & 0x01)) {
 		if (cdb[2] != 0) /* a PAGE CODE needs EVPD */

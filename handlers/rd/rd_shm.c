@@ -159,6 +159,48 @@ static void remove_stale(const char *dir, const struct rd_identity *id, const ch
 	closedir(d);
 }
 
+/*
+ * targetcli (rtslib) enables a device before it writes its unit serial, so
+ * the device's object was made under the empty serial. Once the serial is
+ * set (seen at the next open) that object is still this device's: rename it
+ * to the name with the serial and record the serial in its header, so it is
+ * neither lost nor deleted as stale.
+ */
+static void adopt_unserialed(const char *dir, const struct rd_identity *id, const char *ours)
+{
+	struct rd_identity bare = *id;
+	char from[NAME_MAX + 1], serial[RD_SERIAL_LEN] = "";
+	struct stat st;
+	int dfd, fd;
+
+	if (!serial_of(id)[0])
+		return;
+	bare.unit_serial = "";
+	rd_shm_object_name(&bare, from, sizeof(from));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	if (fstatat(dfd, ours, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    fstatat(dfd, from, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid())
+		goto out;
+	fd = openat(dfd, from, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	snprintf(serial, sizeof(serial), "%s", serial_of(id));
+	if (pwrite(fd, serial, sizeof(serial), offsetof(struct rd_header, unit_serial)) ==
+		    (ssize_t)sizeof(serial) &&
+	    renameat(dfd, from, dfd, ours) == 0)
+		tcmud_log(TCMUD_LOG_INFO, "%s: rd: %s/%s holds this device's blocks from before "
+			  "its unit serial was set; now %s", id->name, dir, from, ours);
+	else
+		tcmud_log(TCMUD_LOG_WARN, "%s: rd: cannot take over %s/%s as %s: %s", id->name,
+			  dir, from, ours, strerror(errno));
+	close(fd);
+out:
+	close(dfd);
+}
+
 static bool dir_usable(const char *dir, int *err)
 {
 	struct stat st;
@@ -285,6 +327,7 @@ int rd_object_open(struct rd_object *o, const struct rd_identity *id,
 		ret = open_memfd(o, id, why, why_len);
 	} else {
 		rd_shm_object_name(id, file, sizeof(file));
+		adopt_unserialed(dir, id, file);
 		remove_stale(dir, id, file);
 		return open_in_dir(o, dir, file, want, why, why_len);
 	}

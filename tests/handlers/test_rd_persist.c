@@ -200,6 +200,35 @@ static void test_stale_object_is_deleted(void **state)
 	assert_int_equal(unlink(other_path), 0);
 }
 
+/* targetcli enables a device before it sets the unit serial: the blocks
+ * written then are the device's once the serial is known (the next open),
+ * and a device with another serial still does not get them. */
+static void test_serial_set_after_enable(void **state)
+{
+	struct rdt d;
+	char bare_path[PATH_MAX], path[PATH_MAX];
+
+	rdt_open_ok(&d, "rd0", "", 1024, 512, "pi=1");
+	rdt_path(&d, bare_path, sizeof(bare_path));
+	rdt_write_ok(&d, 0, 8, 3, true);
+	rdt_close(&d, TCMUD_CLOSE_SHUTDOWN);
+
+	rdt_open_ok(&d, "rd0", "uuid-1", 1024, 512, "pi=1");
+	rdt_path(&d, path, sizeof(path));
+	assert_string_not_equal(path, bare_path);
+	assert_false(path_exists(bare_path));
+	rdt_check(&d, 0, 8, EXPECT_PATTERN, 3, 3);
+	rdt_close(&d, TCMUD_CLOSE_SHUTDOWN);
+	/* Taken over for good: the serial is in the header now. */
+	rdt_open_ok(&d, "rd0", "uuid-1", 1024, 512, "pi=1");
+	rdt_check(&d, 0, 8, EXPECT_PATTERN, 3, 3);
+	rdt_close(&d, TCMUD_CLOSE_SHUTDOWN);
+	rdt_open_ok(&d, "rd0", "uuid-2", 1024, 512, "pi=1");
+	assert_false(path_exists(path));
+	rdt_check(&d, 0, 8, EXPECT_ZERO, 0, -2);
+	rdt_close(&d, TCMUD_CLOSE_REMOVED);
+}
+
 /* A device that never came up leaves nothing behind. */
 static void test_failed_open_leaves_nothing(void **state)
 {
@@ -381,6 +410,7 @@ int main(void)
 		T(test_changed_configuration_is_refused),
 		T(test_foreign_file_is_refused),
 		T(test_stale_object_is_deleted),
+		T(test_serial_set_after_enable),
 		T(test_failed_open_leaves_nothing),
 		T(test_persist_0_keeps_nothing),
 		T(test_unusable_directory_falls_back),

@@ -198,10 +198,42 @@ static void commands_are_recorded(void **state)
 	g_variant_unref(st);
 }
 
+/* INQUIRY VPD 0x80 through the ring; the serial it reports. */
+static void inquiry_serial(struct ctx *c, char *out, size_t len)
+{
+	static const uint8_t inq80[6] = {0x12, 0x01, 0x80, 0x00, 0xff, 0x00};
+	uint64_t at = c->data_next;
+	struct tcmu_cmd_entry *e = queue(c, inq80, sizeof(inq80), 255);
+	const uint8_t *page = c->map + at;
+
+	wait_completed(c);
+	assert_int_equal(e->rsp.scsi_status, TCMUD_STATUS_GOOD);
+	assert_int_equal(page[1], 0x80);
+	assert_true(page[3] < len);
+	memcpy(out, &page[4], page[3]);
+	out[page[3]] = '\0';
+}
+
+/* targetcli writes the unit serial after the enable: INQUIRY reports the one
+ * configfs has when it is asked, not the one known at open. */
+static void inquiry_follows_the_unit_serial(void **state)
+{
+	struct ctx *c = *state;
+	char serial[128], path[1024];
+
+	inquiry_serial(c, serial, sizeof(serial));
+	assert_string_equal(serial, "serial0");
+	fixture_path(&c->f, path, sizeof(path), "config/target/core/user_0/rd0/wwn/vpd_unit_serial");
+	fixture_write(path, "T10 VPD Unit Serial Number: 3f2a-uuid\n");
+	inquiry_serial(c, serial, sizeof(serial));
+	assert_string_equal(serial, "3f2a-uuid");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(commands_are_recorded),
+		cmocka_unit_test(inquiry_follows_the_unit_serial),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

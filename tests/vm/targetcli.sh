@@ -250,6 +250,45 @@ note "the same $((SIZE >> 20)) MiB over iSCSI"
 note "INQUIRY unit serial through tcm_loop: $(sg_inq -p 0x80 "$LOOP_SD" 2>&1 |
 	sed -n 's/^ *Unit serial number: //p')"
 
+step "tcmudctl status over the system bus shows rd0 and what it served"
+CTL=$TCMUD_BUILD/src/tcmudctl/tcmudctl
+must "$CTL" status --interval 0.5
+"$CTL" status --json --interval 0 >"$TCMUD_VM_SCRATCH/status.json" ||
+	fail "tcmudctl status --json failed"
+"$PY" - "$SIZE" "$TCMUD_VM_SCRATCH/status.json" <<'EOF_PY' ||
+import json, sys
+size = int(sys.argv[1])
+with open(sys.argv[2]) as f:
+    st = json.load(f)
+devs = [d for d in st["devices"] if d["name"] == "rd0"]
+assert len(devs) == 1, "rd0 listed once"
+d = devs[0]
+assert d["subtype"] == "rd" and d["pi_type"] == 1, d
+assert d["size_bytes"] == size, d
+# The pattern went in and came back out through this device.
+assert d["bytes_written"] >= size and d["bytes_read"] >= size, d
+assert d["writes"] > 0 and d["reads"] > 0 and d["commands"] >= d["reads"] + d["writes"], d
+assert d["latency_us"]["p50"] > 0 and d["latency_us"]["max"] >= d["latency_us"]["p99"], d
+EOF_PY
+	fail "tcmudctl's JSON does not describe rd0 as served: $(cat "$TCMUD_VM_SCRATCH/status.json")"
+note "tcmudctl --json: rd0 with its reads, writes and latency"
+
+step "restart tcmud: rd0 keeps its blocks and the serial targetcli gave it"
+# rtslib wrote the serial after the enable: INQUIRY reports it anyway, and
+# the restarted daemon (which reads it at open) keeps the same storage.
+want_serial=$(sed -n 's/^T10 VPD Unit Serial Number: //p' "$TARGET/core/user_0/rd0/wwn/vpd_unit_serial")
+[ -n "$want_serial" ] || fail "targetcli set no unit serial on rd0"
+serial_now() { sg_inq -p 0x80 "$LOOP_SD" 2>&1 | sed -n 's/^ *Unit serial number: //p'; }
+assert_eq "$want_serial" "$(serial_now)" "INQUIRY unit serial before the restart"
+tcmud_stop
+assert_eq 0 "$TCMUD_STATUS" "tcmud's exit status after SIGTERM"
+tcmud_start
+served
+wait_for 30 sh -c "sg_turs '$LOOP_SD' >/dev/null 2>&1" || true
+sg_read_verify "$LOOP_SD" "$SIZE" tcli-a
+assert_eq "$want_serial" "$(serial_now)" "INQUIRY unit serial after the restart"
+note "rd0 after the restart: the same $((SIZE >> 20)) MiB and serial $want_serial"
+
 step "saveconfig, clearconfig, restoreconfig"
 tcli saveconfig
 # Debian's rtslib saves to /etc/rtslib-fb-target/saveconfig.json.
