@@ -43,8 +43,9 @@ check-unit: build
 check-vm: build
 	cd $(BUILD) && ctest --output-on-failure -L vm
 
-# Boot Debian's kernel, serve a user:rd LUN with tcmud, export it over iSCSI
-# and read and write it with libiscsi's tools.
+# Boot Debian's kernel and run tcmud the way an operator does: targetcli,
+# iSCSI with open-iscsi, fio, a PI error caught, tcmudctl status
+# (tests/vm/demo.sh).
 demo: build
 	tests/vm/run tests/vm/demo.sh
 

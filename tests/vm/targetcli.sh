@@ -19,19 +19,13 @@
 # The bus policy is checked on the real bus too: an unprivileged user may
 # list the handlers and check a cfgstring, not register a handler.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/vm/lib_targetcli.sh
+. "$(dirname "$0")/lib_targetcli.sh"
 
 SIZE=$((64 << 20))
 LOOP_WWN=naa.5001405dbe000001
 IQN=iqn.2003-01.org.tcmud.test:tcli
 
-# tcli ARGS...: one targetcli command (never hangs the scenario), output shown.
-TCLI_OUT=""
-tcli() {
-	local rc=0
-	TCLI_OUT=$(timeout 120 targetcli "$@" 2>&1) || rc=$?
-	[ -z "$TCLI_OUT" ] || printf '%s\n' "$TCLI_OUT" | sed 's/^/    | /'
-	[ "$rc" = 0 ] || fail "'targetcli $*' exited with status $rc"
-}
 
 # as_nobody CMD...: CMD as uid/gid 65534.
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -148,14 +142,7 @@ EOF
 
 step "load LIO; the system bus with tcmud's policy only"
 lio_load
-# The host may have tcmu-runner installed: its policy would let anyone call
-# RegisterHandler, its activation file would start it for our name.
-rm -f /etc/dbus-1/system.d/tcmu-runner.conf \
-	/usr/share/dbus-1/system-services/org.kernel.TCMUService1.service
-install -m 0644 "$TCMUD_SRC/conf/org.kernel.TCMUService1.conf" /etc/dbus-1/system.d/
-mkdir -p /run/dbus
-must dbus-daemon --system --fork
-wait_for 30 test -S /run/dbus/system_bus_socket || fail "the system bus did not come up"
+system_bus_start
 
 step "start tcmud: it owns org.kernel.TCMUService1 on the system bus"
 tcmud_start
