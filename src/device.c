@@ -16,12 +16,23 @@
 #include "handler_registry.h"
 #include "log.h"
 
+/*
+ * UIO ignores the file offset of reads and writes. Giving the end of the
+ * mapping keeps a regular file standing in for /dev/uioN (the tests'
+ * fixtures) intact: plain read() and write() would move through the file and
+ * overwrite the ring with the doorbell.
+ */
+static off_t uio_event_offset(const struct tcmud_device *dev)
+{
+	return (off_t)dev->map_size;
+}
+
 /* Tell the kernel that completions are waiting: any 4-byte write to the uio fd. */
 static void ring_doorbell(void *ctx)
 {
 	struct tcmud_device *dev = ctx;
 	uint32_t one = 1;
-	if (write(dev->fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+	if (pwrite(dev->fd, &one, sizeof(one), uio_event_offset(dev)) != (ssize_t)sizeof(one))
 		log_debug("%s: doorbell write failed: %s", dev->id.dev, strerror(errno));
 }
 
@@ -118,7 +129,8 @@ static bool wait_for_work(struct tcmud_device *dev)
 		return true;
 	}
 	uint32_t count;
-	if (n == 2 && read(dev->fd, &count, sizeof(count)) < 0 && errno != EAGAIN) {
+	if (n == 2 && pread(dev->fd, &count, sizeof(count), uio_event_offset(dev)) < 0 &&
+	    errno != EAGAIN) {
 		log_warn("%s: uio read failed (%s); device is going away", dev->id.dev,
 			 strerror(errno));
 		atomic_store(&dev->failed, true);
