@@ -95,6 +95,9 @@ static GVariant *device_status(const struct tcmud_device *dev)
 	add(&b, "pi_type", g_variant_new_byte(h->pi_type));
 	add(&b, "read_only", g_variant_new_boolean(h->read_only));
 	add(&b, "write_cache", g_variant_new_boolean(h->write_cache));
+	/* Memory the handler holds for the device (0 when it does not say). */
+	add(&b, "mem_used", g_variant_new_uint64(dev->scsi.handler && dev->scsi.handler->mem_used ?
+						 dev->scsi.handler->mem_used(h) : 0));
 	add(&b, "failed", g_variant_new_boolean(atomic_load(&dev->failed)));
 	add(&b, "commands", g_variant_new_uint64(s->commands));
 	add(&b, "reads", g_variant_new_uint64(s->reads));

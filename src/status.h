@@ -6,7 +6,8 @@
  * Daemon: version s, pid u, uptime_s t, handlers as.
  * Device: name s, hba u (the N of core/user_N), subtype s, uio s ("uio0"),
  * cfgstring s, size_bytes t, block_size u, num_lbas t, pi_type y,
- * read_only b, write_cache b, failed b (ring broken or uio gone), commands t,
+ * read_only b, write_cache b, mem_used t (bytes the handler holds for it),
+ * failed b (ring broken or uio gone), commands t,
  * reads t, writes t, other t, bytes_read t, bytes_written t, errors t,
  * sense a{su} (CHECK CONDITIONs by "SK/ASC/ASCQ" in hex, e.g. "05/24/00",
  * and "other" for triples beyond the per-device table), latency_us a{sd}

@@ -138,6 +138,13 @@ static void rd_close(struct tcmud_hdev *dev, enum tcmud_close_reason reason)
 	dev->priv = NULL;
 }
 
+static uint64_t rd_dev_mem_used(const struct tcmud_hdev *dev)
+{
+	const struct rd_dev *rd = dev->priv;
+
+	return rd && rd->store ? rd_store_bytes(rd->store) : 0;
+}
+
 /* What a live device cannot change. */
 static int check_live_change(const struct rd_config *old, const struct rd_config *cfg,
 			     char *why, size_t why_len)
@@ -299,4 +306,5 @@ const struct tcmud_handler tcmud_handler = {
 	.flush = rd_flush,
 	.unmap = rd_unmap,
 	.lba_status = rd_lba_status,
+	.mem_used = rd_dev_mem_used,
 };

@@ -152,9 +152,9 @@ static uint64_t update(struct rd_pagemap *m, uint64_t first, uint64_t count, boo
 		count -= n;
 	}
 	if (set)
-		m->nr_set += changed;
+		atomic_fetch_add_explicit(&m->nr_set, changed, memory_order_relaxed);
 	else
-		m->nr_set -= changed;
+		atomic_fetch_sub_explicit(&m->nr_set, changed, memory_order_relaxed);
 	return changed;
 }
 

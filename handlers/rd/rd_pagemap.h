@@ -8,6 +8,7 @@
 #ifndef TCMUD_RD_PAGEMAP_H
 #define TCMUD_RD_PAGEMAP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,7 +25,9 @@ struct rd_pagemap {
 	struct rd_pagemap_leaf **leaves;
 	uint64_t nr_leaves;
 	uint64_t nr_pages;
-	uint64_t nr_set;
+	/* Changed by the device's thread only; atomic so that the status view
+	 * may read it from another thread at any time. */
+	_Atomic uint64_t nr_set;
 };
 
 /* An empty map of nr_pages pages. 0 or -ENOMEM. */

@@ -38,7 +38,7 @@ static inline uint64_t rd_pages_for(uint64_t bytes)
 /* Bytes held by a region. */
 static inline uint64_t rd_region_bytes(const struct rd_region *r)
 {
-	return r->pages.nr_set << RD_PAGE_SHIFT;
+	return atomic_load_explicit(&r->pages.nr_set, memory_order_relaxed) << RD_PAGE_SHIFT;
 }
 
 /* Pages in [first, first + count) that are holes. */

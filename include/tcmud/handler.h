@@ -30,10 +30,10 @@ extern "C" {
 /*
  * Version 2 added protection information (tcmud_io.pi, tcmud_hdev.pi_type),
  * thin provisioning (unmap, lba_status), daemon-wide handler settings
- * (configure) and the reason passed to close. Modules built for another
- * version are refused at load.
+ * (configure) and the reason passed to close. Version 3 added mem_used.
+ * Modules built for another version are refused at load.
  */
-#define TCMUD_HANDLER_API_VERSION 2
+#define TCMUD_HANDLER_API_VERSION 3
 #define TCMUD_HANDLER_SYMBOL "tcmud_handler"
 
 /* The longest CDB the daemon accepts (variable-length CDBs included). */
@@ -232,6 +232,11 @@ struct tcmud_handler {
 
 	/* Sees every CDB first. Optional; TCMUD_NOT_HANDLED falls through. */
 	int (*handle_cdb)(struct tcmud_hdev *dev, struct tcmud_cmd *cmd);
+
+	/* Bytes of memory the device holds now, for the status view. Optional.
+	 * Called from the control thread while the device's thread serves
+	 * commands: it must only read what it may read concurrently. */
+	uint64_t (*mem_used)(const struct tcmud_hdev *dev);
 };
 
 /* Set CHECK CONDITION with the given sense; returns the status to return. */

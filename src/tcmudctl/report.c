@@ -67,6 +67,7 @@ static void fill_row(struct tcmudctl_device_row *row, GVariant *dict, GVariant *
 	row->name = str_of(dict, "name");
 	row->subtype = str_of(dict, "subtype");
 	row->size_bytes = u64_of(dict, "size_bytes");
+	row->mem_used = u64_of(dict, "mem_used");
 	g_variant_lookup(dict, "block_size", "u", &block_size);
 	g_variant_lookup(dict, "pi_type", "y", &pi_type);
 	g_variant_lookup(dict, "failed", "b", &failed);

@@ -19,6 +19,7 @@ struct tcmudctl_device_row {
 	uint64_t size_bytes;
 	uint32_t block_size;
 	uint8_t pi_type;
+	uint64_t mem_used;            /* bytes the handler holds for the device */
 	bool failed;
 	uint64_t commands;
 	uint64_t errors;

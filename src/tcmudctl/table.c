@@ -14,7 +14,8 @@ static const struct column {
 	enum align align;
 } columns[] = {
 	{"DEVICE", LEFT},    {"HANDLER", LEFT},    {"SIZE", RIGHT},       {"BLOCK", RIGHT},
-	{"PI", RIGHT},       {"COMMANDS", RIGHT},  {"IOPS", RIGHT},       {"READ MB/s", RIGHT},
+	{"PI", RIGHT},       {"MEMORY", RIGHT},    {"COMMANDS", RIGHT},   {"IOPS", RIGHT},
+	{"READ MB/s", RIGHT},
 	{"WRITE MB/s", RIGHT}, {"P50", RIGHT},     {"P99", RIGHT},        {"ERRORS", RIGHT},
 	{"STATE", LEFT},
 };
@@ -79,27 +80,32 @@ static void rate_cell(char *buf, double v, bool known)
 
 static void row_cells(const struct tcmudctl_device_row *row, line_cells cells)
 {
-	snprintf(cells[0], CELL, "%s", row->name);
-	snprintf(cells[1], CELL, "%s", row->subtype);
-	tcmudctl_format_size(cells[2], CELL, row->size_bytes);
-	snprintf(cells[3], CELL, "%" PRIu32, row->block_size);
-	snprintf(cells[4], CELL, "%u", row->pi_type);
-	snprintf(cells[5], CELL, "%" PRIu64, row->commands);
-	rate_cell(cells[6], row->iops, row->has_rates);
-	snprintf(cells[7], CELL, "-");
-	snprintf(cells[8], CELL, "-");
+	size_t c = 0;
+
+	snprintf(cells[c++], CELL, "%s", row->name);
+	snprintf(cells[c++], CELL, "%s", row->subtype);
+	tcmudctl_format_size(cells[c++], CELL, row->size_bytes);
+	snprintf(cells[c++], CELL, "%" PRIu32, row->block_size);
+	snprintf(cells[c++], CELL, "%u", row->pi_type);
+	tcmudctl_format_size(cells[c++], CELL, row->mem_used);
+	snprintf(cells[c++], CELL, "%" PRIu64, row->commands);
+	rate_cell(cells[c++], row->iops, row->has_rates);
+	snprintf(cells[c], CELL, "-");
+	snprintf(cells[c + 1], CELL, "-");
 	if (row->has_rates) {
-		snprintf(cells[7], CELL, "%.1f", row->read_bytes_per_s / 1e6);
-		snprintf(cells[8], CELL, "%.1f", row->write_bytes_per_s / 1e6);
+		snprintf(cells[c], CELL, "%.1f", row->read_bytes_per_s / 1e6);
+		snprintf(cells[c + 1], CELL, "%.1f", row->write_bytes_per_s / 1e6);
 	}
-	snprintf(cells[9], CELL, "-");
-	snprintf(cells[10], CELL, "-");
+	c += 2;
+	snprintf(cells[c], CELL, "-");
+	snprintf(cells[c + 1], CELL, "-");
 	if (row->has_latency) {
-		tcmudctl_format_latency(cells[9], CELL, row->p50_us);
-		tcmudctl_format_latency(cells[10], CELL, row->p99_us);
+		tcmudctl_format_latency(cells[c], CELL, row->p50_us);
+		tcmudctl_format_latency(cells[c + 1], CELL, row->p99_us);
 	}
-	snprintf(cells[11], CELL, "%" PRIu64, row->errors);
-	snprintf(cells[12], CELL, "%s", row->failed ? "failed" : "serving");
+	c += 2;
+	snprintf(cells[c++], CELL, "%" PRIu64, row->errors);
+	snprintf(cells[c], CELL, "%s", row->failed ? "failed" : "serving");
 }
 
 static void append_line(GString *out, line_cells cells, const size_t width[NCOLS])

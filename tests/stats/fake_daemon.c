@@ -28,11 +28,18 @@ static struct tcmud_device *fake_device(unsigned int hba, const char *name, unsi
 	return dev;
 }
 
+/* A sixteenth of the device, so that each device reports its own figure. */
+static uint64_t fake_mem_used(const struct tcmud_hdev *h)
+{
+	return h->num_lbas * h->block_size / 16;
+}
+
 void fake_daemon_init(struct fake_daemon *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->handler.api_version = TCMUD_HANDLER_API_VERSION;
 	f->handler.subtype = "rd";
+	f->handler.mem_used = fake_mem_used;
 	f->d.registry.handlers[0] = &f->handler;
 	f->d.registry.count = 1;
 	f->devs[0] = fake_device(0, "rd0", 0, "", (64u << 20) / 512, 512);
@@ -40,6 +47,8 @@ void fake_daemon_init(struct fake_daemon *f)
 	f->devs[1] = fake_device(1, "pi4k", 3, "pi=1;ro=1", (4ull << 40) / 4096, 4096);
 	f->devs[1]->scsi.hdev.pi_type = 1;
 	f->devs[1]->scsi.hdev.read_only = true;
+	f->devs[0]->scsi.handler = &f->handler;
+	f->devs[1]->scsi.handler = &f->handler;
 	f->d.devs = f->devs;
 	f->d.ndevs = 2;
 	f->d.cap = 2;

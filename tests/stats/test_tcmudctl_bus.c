@@ -233,40 +233,46 @@ static void table_over_the_bus(void **state)
 
 	char **head = words_of_line(r.out, 1);
 	assert_string_equal(head[0], "DEVICE");
-	assert_string_equal(head[5], "COMMANDS");
-	assert_string_equal(head[6], "IOPS");
+	assert_string_equal(head[5], "MEMORY");
+	assert_string_equal(head[6], "COMMANDS");
+	assert_string_equal(head[7], "IOPS");
 	g_strfreev(head);
-	/* rd0 rd 64 MiB 512 0 COMMANDS IOPS READ WRITE P50 P99 ERRORS STATE */
+	/* rd0 rd 64 MiB 512 0 4 MiB COMMANDS IOPS READ WRITE P50 P99 ERRORS STATE */
 	char **rd0 = words_of_line(r.out, 2);
-	assert_int_equal(g_strv_length(rd0), 14);
+	assert_int_equal(g_strv_length(rd0), 16);
 	assert_string_equal(rd0[0], "rd0");
 	assert_string_equal(rd0[1], "rd");
 	assert_string_equal(rd0[2], "64");
 	assert_string_equal(rd0[3], "MiB");
 	assert_string_equal(rd0[4], "512");
 	assert_string_equal(rd0[5], "0");
-	assert_int_equal(strtoull(rd0[6], NULL, 10), (uint64_t)CMDS_PER_CALL * e->calls);
+	/* The handler's mem_used, a sixteenth of the device in the fake. */
+	assert_string_equal(rd0[6], "4");
+	assert_string_equal(rd0[7], "MiB");
+	assert_int_equal(strtoull(rd0[8], NULL, 10), (uint64_t)CMDS_PER_CALL * e->calls);
 	/* 61 commands between the samples, at least 0.2 s apart. */
-	double iops = g_ascii_strtod(rd0[7], NULL);
+	double iops = g_ascii_strtod(rd0[9], NULL);
 	if (iops <= 61 / 10.0 || iops > 61 / 0.2 + 1)
-		fail_msg("IOPS %s out of bounds", rd0[7]);
+		fail_msg("IOPS %s out of bounds", rd0[9]);
 	/* Bucket bounds: 20 us reads as 20.479 us, 50 us is the maximum. */
-	assert_string_equal(rd0[10], "20.5us");
-	assert_string_equal(rd0[11], "50.0us");
-	assert_int_equal(strtoull(rd0[12], NULL, 10), e->calls);
-	assert_string_equal(rd0[13], "serving");
+	assert_string_equal(rd0[12], "20.5us");
+	assert_string_equal(rd0[13], "50.0us");
+	assert_int_equal(strtoull(rd0[14], NULL, 10), e->calls);
+	assert_string_equal(rd0[15], "serving");
 	g_strfreev(rd0);
 
 	char **pi = words_of_line(r.out, 3);
-	assert_int_equal(g_strv_length(pi), 14);
+	assert_int_equal(g_strv_length(pi), 16);
 	assert_string_equal(pi[0], "pi4k");
 	assert_string_equal(pi[2], "4");
 	assert_string_equal(pi[3], "TiB");
 	assert_string_equal(pi[4], "4096");
 	assert_string_equal(pi[5], "1");
-	assert_string_equal(pi[6], "0");
-	assert_string_equal(pi[7], "0.0");  /* in both samples, nothing done */
-	assert_string_equal(pi[10], "-");   /* never timed */
+	assert_string_equal(pi[6], "256");
+	assert_string_equal(pi[7], "GiB");
+	assert_string_equal(pi[8], "0");
+	assert_string_equal(pi[9], "0.0");  /* in both samples, nothing done */
+	assert_string_equal(pi[12], "-");   /* never timed */
 	g_strfreev(pi);
 	run_free(&r);
 }

@@ -162,7 +162,8 @@ static const char *const second_text =
 	"(" DAEMON ", [{'name': <'rd0'>, 'hba': <uint32 0>, 'subtype': <'rd'>, 'uio': <'uio0'>, "
 	"'cfgstring': <''>, 'size_bytes': <uint64 67108864>, 'block_size': <uint32 512>, "
 	"'num_lbas': <uint64 131072>, 'pi_type': <byte 0>, 'read_only': <false>, "
-	"'write_cache': <true>, 'failed': <false>, 'commands': <uint64 5000>, "
+	"'write_cache': <true>, 'mem_used': <uint64 4194304>, 'failed': <false>, "
+	"'commands': <uint64 5000>, "
 	"'reads': <uint64 3000>, 'writes': <uint64 1000>, 'other': <uint64 1000>, "
 	"'bytes_read': <uint64 100000000>, 'bytes_written': <uint64 25000000>, "
 	"'errors': <uint64 3>, 'sense': <@a{su} {'05/24/00': 3}>, "
@@ -224,9 +225,9 @@ static void table_is_aligned(void **state)
 	assert_string_equal(
 		text,
 		"tcmud 0.1.0, pid 4242, up 2h 5m, handlers: rd; rates over 2 s\n"
-		"DEVICE  HANDLER    SIZE  BLOCK  PI  COMMANDS  IOPS  READ MB/s  WRITE MB/s     P50     P99  ERRORS  STATE\n"
-		"rd0     rd       64 MiB    512   0      5000  2000       50.0        12.5  12.3us  1.50ms       3  serving\n"
-		"pi4k    rd        4 TiB   4096   1         0     -          -           -       -       -       0  failed\n");
+		"DEVICE  HANDLER    SIZE  BLOCK  PI  MEMORY  COMMANDS  IOPS  READ MB/s  WRITE MB/s     P50     P99  ERRORS  STATE\n"
+		"rd0     rd       64 MiB    512   0   4 MiB      5000  2000       50.0        12.5  12.3us  1.50ms       3  serving\n"
+		"pi4k    rd        4 TiB   4096   1     0 B         0     -          -           -       -       -       0  failed\n");
 	g_free(text);
 	tcmudctl_report_free(&r);
 	g_variant_unref(a);
