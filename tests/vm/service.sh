@@ -9,6 +9,8 @@
 # priority; `systemctl stop` ends the daemon with status 0 and no failed
 # state.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/vm/lib_targetcli.sh
+. "$(dirname "$0")/lib_targetcli.sh"
 
 [ "${TCMUD_VM_SYSTEMD:-0}" = 1 ] || fail "run this with tests/vm/run --systemd"
 
@@ -54,12 +56,18 @@ trap '_service_exit; _on_exit' EXIT
 # holds_uio PID UIO: PID has /dev/UIO open.
 holds_uio() { [ -n "$(find "/proc/$1/fd" -lname "/dev/$2" 2>/dev/null)" ]; }
 
-# served PID: PID has sv0's uio open.
+# served PID [NAME]: PID has the uio of device NAME (default sv0) open.
 served() {
-	local uio
-	uio=$(user_dev_uio sv0) || fail "no uio device for sv0"
+	local uio name=${2:-sv0}
+	uio=$(user_dev_uio "$name") || fail "no uio device for $name"
 	wait_for 60 holds_uio "$1" "$uio" || fail "tcmud (pid $1) did not open /dev/$uio"
-	note "pid $1 serves sv0 (/dev/$uio)"
+	note "pid $1 serves $name (/dev/$uio)"
+}
+
+# bus_owner_is PID: PID owns org.kernel.TCMUService1 on the system bus.
+bus_owner_is() {
+	[ "$(gdbus call --system -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+		-m org.freedesktop.DBus.GetConnectionUnixProcessID org.kernel.TCMUService1 2>/dev/null)" = "(uint32 $1,)" ]
 }
 
 # pid_log PID ERE: PID's journal lines matching ERE.
@@ -130,6 +138,13 @@ assert_match 'tcmu-runner\.service' "$(prop Conflicts)" "Conflicts"
 if [ -d /sys/module/target_core_user ]; then fail "target_core_user is loaded before tcmud starts"; fi
 note "$UNIT loaded; target_core_user is not loaded yet"
 
+step "the system bus: tcmud's policy"
+system_bus_policy
+# dbus.service reads its policies when it starts; one already running
+# (socket-activated during the boot) is told to read them again.
+if systemctl -q is-active dbus.service; then must systemctl reload dbus.service; fi
+note "/etc/dbus-1/system.d/org.kernel.TCMUService1.conf in place"
+
 step "systemctl start $UNIT"
 run_timeout 120 "systemctl start $UNIT" systemctl start "$UNIT"
 T_START=$(date +%s)
@@ -162,6 +177,15 @@ write_verify "$SD" "$SIZE" sv-a
 shm=$(find /dev/shm -maxdepth 1 -name 'tcmud-rd.*sv0*' | head -n 1)
 [ -n "$shm" ] || fail "no rd storage file for sv0 in /dev/shm"
 note "the rd handler's storage is $shm, visible outside the service"
+
+step "targetcli: a second LUN through the service's D-Bus name"
+wait_for 30 bus_owner_is "$PID" || fail "tcmud (pid $PID) does not own org.kernel.TCMUService1"
+tcli /backstores/user:rd create name=sv1 size="$SIZE" cfgstring=
+D1=$(so_dir sv1) || fail "targetcli made no storage object sv1"
+served "$PID" sv1
+loop_attach "$D1"
+SD1=$LOOP_SD
+write_verify "$SD1" "$SIZE" sv1-a
 
 step "systemctl reload $UNIT: SIGHUP, the daemon lives on"
 run_timeout 60 "systemctl reload $UNIT" systemctl reload "$UNIT"
@@ -203,6 +227,13 @@ PID=$NEW
 served "$PID"
 read_verify "$SD" "$SIZE" sv-b
 write_verify "$SD" "$SIZE" sv-c
+served "$PID" sv1
+read_verify "$SD1" "$SIZE" sv1-a
+wait_for 30 bus_owner_is "$PID" || fail "the restarted tcmud does not own its D-Bus name"
+out=$("$TCMUD_BUILD/src/tcmudctl/tcmudctl" status --interval 0) || fail "tcmudctl status: $out"
+printf '%s\n' "$out" | sed 's/^/    | /'
+assert_match "^sv0 +rd " "$out" "tcmudctl lists sv0"
+assert_match "^sv1 +rd " "$out" "tcmudctl lists sv1"
 
 step "systemctl status $UNIT"
 out=$(systemctl status --no-pager -n 5 "$UNIT") || fail "systemctl status $UNIT: status $?"
@@ -242,9 +273,11 @@ assert_match '^info: ' "$out" "journalctl -p info"
 if grep -q '^debug: ' <<<"$out"; then fail "journalctl -p info shows debug lines"; fi
 note "journalctl -p info: $(grep -c . <<<"$out") lines of pid $PID, no debug ones"
 
-step "clean up the LUN"
+step "clean up the LUNs"
 loop_detach "$D"
 dev_remove user_0 sv0
+loop_detach "$D1"
+tcli /backstores/user:rd delete sv1
 
 step "systemctl stop $UNIT"
 mark

@@ -30,18 +30,6 @@ IQN=iqn.2003-01.org.tcmud.test:tcli
 # as_nobody CMD...: CMD as uid/gid 65534.
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-# so_dir NAME: the configfs directory of storage object NAME (rtslib picks
-# the user_N HBA).
-so_dir() {
-	local d
-	for d in "$TARGET"/core/user_*/"$1"; do
-		[ -d "$d" ] || return 1
-		echo "$d"
-		return 0
-	done
-	return 1
-}
-
 # loop_disk: sets LOOP_SD to the /dev/sdX of LUN 0 of the targetcli loopback target.
 loop_disk() {
 	local addr blk
