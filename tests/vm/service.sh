@@ -115,9 +115,12 @@ DROPIN=$UNIT_DIR/$UNIT.d/build.conf
 	# LeakSanitizer stops the threads with ptrace(2) to scan them at exit,
 	# which the unit's system call filter refuses.
 	if grep -aq __asan_init "$TCMUD_BIN"; then echo "SystemCallFilter=ptrace"; fi
-	# A build tree under /home or /root is hidden by ProtectHome=yes.
+	# A build tree under /home or /root is hidden by ProtectHome=yes, one
+	# under /tmp or /var/tmp by PrivateTmp=yes (a clone in /tmp, as CI may
+	# make).
 	case "$TCMUD_BUILD" in
 	/home/* | /root/* | /run/user/*) echo "ProtectHome=read-only" ;;
+	/tmp/* | /var/tmp/*) echo "PrivateTmp=no" ;;
 	esac
 } >"$DROPIN"
 # The daemon reports READY=1 and feeds the watchdog through sd_notify(3);
