@@ -57,12 +57,7 @@ demo: build
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTCMUD_SANITIZE=OFF -DBUILD_TESTING=OFF
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
-	@dpkg-query -W -f='$${Status}' tcmu-runner 2>/dev/null | grep -q "install ok installed" || { \
-		p=/usr/sbin/policy-rc.d; a=0; \
-		[ -e $$p ] || { printf '#!/bin/sh\nexit 101\n' >$$p && chmod 755 $$p && a=1; }; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcmu-runner || \
-		echo "bench: could not install tcmu-runner; that peer will be skipped"; \
-		[ $$a = 0 ] || rm -f $$p; }
+	@scripts/install-deps.sh peers || echo "bench: could not install tcmu-runner; that peer will be skipped"
 	@pgrep qemu-system >/dev/null && echo "bench: other QEMU guests are running; they share the CPU and skew the figures" || true
 	TCMUD_BUILD=$(BENCH_BUILD) TCMUD_VM_TIMEOUT=$${TCMUD_VM_TIMEOUT:-1800} tests/vm/run bench/vm-fio.sh $(BENCH_ARGS)
 
@@ -75,12 +70,7 @@ bench: deps
 # tests/vm/conformance.sh.
 .PHONY: conformance
 conformance: build
-	@dpkg-query -W -f='$${Status}' tcmu-runner 2>/dev/null | grep -q "install ok installed" || { \
-		p=/usr/sbin/policy-rc.d; a=0; \
-		[ -e $$p ] || { printf '#!/bin/sh\nexit 101\n' >$$p && chmod 755 $$p && a=1; }; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcmu-runner || \
-		echo "conformance: could not install tcmu-runner; that peer will be skipped"; \
-		[ $$a = 0 ] || rm -f $$p; }
+	@scripts/install-deps.sh peers || echo "conformance: could not install tcmu-runner; that peer will be skipped"
 	TCMUD_BUILD=$(BUILD) TCMUD_VM_TIMEOUT=$${TCMUD_VM_TIMEOUT:-3600} \
 		tests/vm/run tests/vm/conformance_compare.sh $(CONFORMANCE_ARGS)
 	tests/vm/cu_summary.py --table $(BUILD)/vm-results/conformance_compare/manifest.jsonl \
