@@ -138,6 +138,15 @@ static struct result_slot *find_result(struct entry *e, uint8_t list_id)
 	return NULL;
 }
 
+/* The result of list_id on dev, if dev is registered and has one; called
+ * with dir_lock held. */
+static struct result_slot *find_dev_result(const struct tcmud_scsi_dev *dev, uint8_t list_id)
+{
+	struct entry *e = find_entry(dev);
+
+	return e ? find_result(e, list_id) : NULL;
+}
+
 /* A free slot, else the oldest; called with dir_lock held. */
 static struct result_slot *free_result(struct entry *e)
 {
@@ -173,13 +182,10 @@ void tcmud_dir_result_store(const struct tcmud_scsi_dev *dev, const struct tcmud
 bool tcmud_dir_result_get(const struct tcmud_scsi_dev *dev, uint8_t list_id,
 			  struct tcmud_copy_result *out)
 {
-	struct result_slot *s = NULL;
-	struct entry *e;
+	struct result_slot *s;
 
 	pthread_mutex_lock(&dir_lock);
-	e = find_entry(dev);
-	if (e)
-		s = find_result(e, list_id);
+	s = find_dev_result(dev, list_id);
 	if (s)
 		*out = s->r;
 	pthread_mutex_unlock(&dir_lock);
@@ -189,13 +195,10 @@ bool tcmud_dir_result_get(const struct tcmud_scsi_dev *dev, uint8_t list_id,
 void tcmud_dir_result_release(const struct tcmud_scsi_dev *dev, uint8_t list_id, bool status,
 			      bool details)
 {
-	struct result_slot *s = NULL;
-	struct entry *e;
+	struct result_slot *s;
 
 	pthread_mutex_lock(&dir_lock);
-	e = find_entry(dev);
-	if (e)
-		s = find_result(e, list_id);
+	s = find_dev_result(dev, list_id);
 	if (s) {
 		if (status)
 			s->r.status_held = false;
