@@ -167,3 +167,22 @@ void fixture_add_cfgfs_dev(struct fixture *f, unsigned int hba, const char *dev,
 	fixture_path(f, path, sizeof(path), "%s/user_%u/%s/action/reset_ring", base, hba, dev);
 	fixture_write(path, "");
 }
+
+int fixture_daemon_init(struct fixture *f, const char *handler_dir, struct tcmud_options *o,
+			struct tcmud_daemon *d)
+{
+	char *argv[] = {"test", "--no-netlink", "--handler-dir", (char *)handler_dir,
+			"--sysfs-root", f->sysfs, "--configfs-root", f->configfs,
+			"--dev-root", f->dev, NULL};
+
+	memcpy(f->argv, argv, sizeof(argv));
+	if (tcmud_options_parse(o, 10, f->argv) != TCMUD_OPTIONS_RUN) {
+		fprintf(stderr, "fixture: the options were refused\n");
+		return -1;
+	}
+	if (tcmud_daemon_init(d, o)) {
+		fprintf(stderr, "fixture: tcmud_daemon_init failed\n");
+		return -1;
+	}
+	return 0;
+}

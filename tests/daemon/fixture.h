@@ -7,11 +7,14 @@
 #include <stdint.h>
 
 #include "configfs.h"
+#include "daemon.h"
 
 struct fixture {
 	char root[256];
 	char sysfs[320], configfs[320], dev[320];
 	struct tcmud_paths paths;
+	/* The command line of fixture_daemon_init(), kept for the options. */
+	char *argv[11];
 };
 
 #define FIXTURE_RING_SIZE (65536 - 128)
@@ -30,6 +33,11 @@ void fixture_add_uio(struct fixture *f, unsigned int minor, const char *name,
 /* configfs core/user_<hba>/<dev> with attrib/, wwn/, action/ and info. */
 void fixture_add_cfgfs_dev(struct fixture *f, unsigned int hba, const char *dev,
 			   uint64_t size, unsigned int block_size, const char *serial);
+/* A daemon over the fixture's tree, without netlink, with the handler
+ * modules of handler_dir: o as that command line gives it, then
+ * tcmud_daemon_init(). 0, or -1 with the reason on stderr. */
+int fixture_daemon_init(struct fixture *f, const char *handler_dir, struct tcmud_options *o,
+			struct tcmud_daemon *d);
 void fixture_path(const struct fixture *f, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

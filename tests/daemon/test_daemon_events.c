@@ -28,11 +28,7 @@ static int setup(void **state)
 	static struct ctx c;
 	memset(&c, 0, sizeof(c));
 	fixture_init(&c.f);
-	const char *argv[] = {"test", "--no-netlink", "--handler-dir", HANDLER_DIR, "--sysfs-root",
-			      c.f.sysfs, "--configfs-root", c.f.configfs, "--dev-root", c.f.dev};
-	if (tcmud_options_parse(&c.opts, 10, (char **)argv) != TCMUD_OPTIONS_RUN)
-		return -1;
-	if (tcmud_daemon_init(&c.d, &c.opts))
+	if (fixture_daemon_init(&c.f, HANDLER_DIR, &c.opts, &c.d))
 		return -1;
 	*state = &c;
 	return 0;

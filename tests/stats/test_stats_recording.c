@@ -43,12 +43,8 @@ static int setup(void **state)
 	static struct ctx c;
 	memset(&c, 0, sizeof(c));
 	fixture_init(&c.f);
-	const char *argv[] = {"test", "--no-netlink", "--handler-dir", HANDLER_DIR, "--sysfs-root",
-			      c.f.sysfs, "--configfs-root", c.f.configfs, "--dev-root", c.f.dev};
-	if (tcmud_options_parse(&c.opts, 10, (char **)argv) != TCMUD_OPTIONS_RUN)
-		return setup_failed("options refused");
-	if (tcmud_daemon_init(&c.d, &c.opts))
-		return setup_failed("daemon init failed");
+	if (fixture_daemon_init(&c.f, HANDLER_DIR, &c.opts, &c.d))
+		return -1;
 	fixture_add_uio(&c.f, 0, "tcm-user/0/rd0/rd/\n", 2);
 	fixture_add_cfgfs_dev(&c.f, 0, "rd0", 8 << 20, 512, "serial0");
 	tcmud_daemon_scan(&c.d);
