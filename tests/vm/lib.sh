@@ -231,7 +231,7 @@ LOOP_SD=""
 # loop_attach DEVPATH: export the device at configfs DEVPATH as LUN 0 of a
 # tcm_loop target and set LOOP_SD to its /dev/sdX.
 loop_attach() {
-	local dev=$1 name wwn tpg addr blk
+	local dev=$1 name wwn tpg
 	name=$(basename "$dev")
 	wwn=$(_wwn "loop-$name")
 	tpg=$TARGET/loopback/$wwn/tpgt_1
@@ -239,13 +239,21 @@ loop_attach() {
 	write_file "$tpg/nexus" "$(_wwn "init-$name")"
 	# Linking the LUN makes the SCSI midlayer scan it at once (INQUIRY etc.).
 	run_timeout "$CFS_TIMEOUT" "linking $name to tcm_loop" ln -s "$dev" "$tpg/lun/lun_0/$name"
+	loop_tpg_disk "$tpg"
+	note "$name is $LOOP_SD (SCSI $LOOP_ADDR, $wwn)"
+}
+
+# loop_tpg_disk TPG: wait for the block device of LUN 0 of tcm_loop's TPG
+# (a configfs directory); LOOP_SD gets its /dev/sdX, LOOP_ADDR its SCSI
+# address.
+loop_tpg_disk() {
+	local blk
 	# address is "<host>:0:<tpgt>", the SCSI address of the LUN is that plus :0.
-	addr=$(cat "$tpg/address")
-	wait_for 30 _loop_block "$addr:0" || fail "no block device for SCSI $addr:0"
-	blk=$(_loop_block "$addr:0")
+	LOOP_ADDR=$(cat "$1/address"):0
+	wait_for 30 _loop_block "$LOOP_ADDR" || fail "no block device for SCSI $LOOP_ADDR"
+	blk=$(_loop_block "$LOOP_ADDR")
 	LOOP_SD=/dev/$blk
 	wait_for 10 test -b "$LOOP_SD" || fail "$LOOP_SD did not appear"
-	note "$name is $LOOP_SD (SCSI $addr:0, $wwn)"
 }
 
 _loop_block() {

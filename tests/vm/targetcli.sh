@@ -32,13 +32,17 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 # loop_disk: sets LOOP_SD to the /dev/sdX of LUN 0 of the targetcli loopback target.
 loop_disk() {
-	local addr blk
-	addr=$(cat "$TARGET/loopback/$LOOP_WWN/tpgt_1/address")
-	wait_for 30 _loop_block "$addr:0" || fail "no block device for SCSI $addr:0"
-	blk=$(_loop_block "$addr:0")
-	LOOP_SD=/dev/$blk
-	wait_for 10 test -b "$LOOP_SD" || fail "$LOOP_SD did not appear"
-	note "rd0 is $LOOP_SD through tcm_loop (SCSI $addr:0)"
+	loop_tpg_disk "$TARGET/loopback/$LOOP_WWN/tpgt_1"
+	note "rd0 is $LOOP_SD through tcm_loop (SCSI $LOOP_ADDR)"
+}
+
+# iscsi_holds SEED: reading rd0 over iSCSI gives the pattern written as SEED.
+iscsi_holds() {
+	local back=$TCMUD_VM_SCRATCH/iscsi.back
+	must qemu-img convert -f raw -O raw "iscsi://127.0.0.1/$IQN/0" "$back"
+	cmp "$TCMUD_VM_SCRATCH/pattern.$1" "$back" || fail "iSCSI reads other data than was written"
+	rm -f "$back"
+	note "the same $((SIZE >> 20)) MiB over iSCSI"
 }
 
 # check_pi: READ CAPACITY(16) reports PI type 1 through tcm_loop and iSCSI.
@@ -215,11 +219,7 @@ check_pi
 
 step "a pattern through the tcm_loop disk; read back through it and over iSCSI"
 sg_write_verify "$LOOP_SD" "$SIZE" tcli-a
-back=$TCMUD_VM_SCRATCH/iscsi.back
-must qemu-img convert -f raw -O raw "iscsi://127.0.0.1/$IQN/0" "$back"
-cmp "$TCMUD_VM_SCRATCH/pattern.tcli-a" "$back" || fail "iSCSI reads other data than was written"
-rm -f "$back"
-note "the same $((SIZE >> 20)) MiB over iSCSI"
+iscsi_holds tcli-a
 # What the initiator sees as the unit serial (tcmud reads it when it opens
 # the device; rtslib writes it after the enable).
 note "INQUIRY unit serial through tcm_loop: $(sg_inq -p 0x80 "$LOOP_SD" 2>&1 |
@@ -292,11 +292,7 @@ cmp -n $((1 << 20)) "$TCMUD_VM_SCRATCH/restored.head" /dev/zero ||
 	fail "the restored rd0 does not start empty"
 note "the restored rd0 is empty, as a removed rd device's blocks go with it"
 sg_write_verify "$LOOP_SD" "$SIZE" tcli-b
-back=$TCMUD_VM_SCRATCH/iscsi.back
-must qemu-img convert -f raw -O raw "iscsi://127.0.0.1/$IQN/0" "$back"
-cmp "$TCMUD_VM_SCRATCH/pattern.tcli-b" "$back" || fail "iSCSI reads other data than was written"
-rm -f "$back"
-note "the same $((SIZE >> 20)) MiB over iSCSI"
+iscsi_holds tcli-b
 
 step "delete rd0 with targetcli: tcmud lets go of it"
 uio=$(user_dev_uio rd0)
