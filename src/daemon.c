@@ -365,13 +365,11 @@ static int open_signalfd(void)
 struct main_loop {
 	struct tcmud_daemon *d;
 	GMainLoop *loop;
-	int sfd;
 	guint signal_watch;
 	guint nl_watch;          /* the netlink socket, once it is open */
 	guint nl_retry;          /* looking for the TCM-USER family meanwhile */
 	guint ready_check;       /* until READY=1 is sent */
 	gint64 ready_deadline;
-	bool ready;
 	guint watchdog;          /* WATCHDOG=1 at half of WatchdogSec= */
 };
 
@@ -387,7 +385,6 @@ static void report_ready(struct main_loop *m)
 		 m->d->ndevs == 1 ? "" : "s",
 		 m->d->nl || !m->d->opts->netlink ? "" : "; waiting for target_core_user");
 	tcmud_notify_ready(status);
-	m->ready = true;
 }
 
 /* Ready once devices found at start are served (done before the loop runs)
@@ -470,7 +467,6 @@ static void main_loop_start(struct main_loop *m, struct tcmud_daemon *d, int sfd
 {
 	memset(m, 0, sizeof(*m));
 	m->d = d;
-	m->sfd = sfd;
 	m->loop = g_main_loop_new(NULL, FALSE);
 	m->signal_watch = g_unix_fd_add(sfd, G_IO_IN, on_signal, m);
 	if (d->nl)

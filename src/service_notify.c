@@ -17,21 +17,16 @@ static void notify(const char *state)
 		log_warn("cannot notify the service manager (%s): %s", state, strerror(-rc));
 }
 
-static void notify_with_status(const char *state, const char *status)
+void tcmud_notify_ready(const char *status)
 {
 	char msg[512];
 
 	if (!status) {
-		notify(state);
+		notify("READY=1");
 		return;
 	}
-	snprintf(msg, sizeof(msg), "%s%sSTATUS=%s", state, state[0] ? "\n" : "", status);
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
 	notify(msg);
-}
-
-void tcmud_notify_ready(const char *status)
-{
-	notify_with_status("READY=1", status);
 }
 
 void tcmud_notify_reloading(void)
@@ -42,11 +37,6 @@ void tcmud_notify_reloading(void)
 void tcmud_notify_stopping(void)
 {
 	notify("STOPPING=1");
-}
-
-void tcmud_notify_status(const char *status)
-{
-	notify_with_status("", status);
 }
 
 void tcmud_notify_watchdog(void)

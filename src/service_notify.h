@@ -2,7 +2,7 @@
 /*
  * Telling the service manager what the daemon is doing (sd_notify(3)):
  * READY once devices are served, RELOADING/READY around a configuration
- * reload, STOPPING at shutdown, a STATUS line, and the watchdog keep-alive.
+ * reload, STOPPING at shutdown, and the watchdog keep-alive.
  * Every call does nothing when the daemon was not started by systemd
  * (no NOTIFY_SOCKET).
  */
@@ -14,7 +14,6 @@
 void tcmud_notify_ready(const char *status);
 void tcmud_notify_reloading(void);
 void tcmud_notify_stopping(void);
-void tcmud_notify_status(const char *status);
 void tcmud_notify_watchdog(void);
 
 /* The interval at which the watchdog keep-alive must be sent, in

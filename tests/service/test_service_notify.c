@@ -76,12 +76,10 @@ static void test_ready_without_status(void **state)
 	expect_message(*state, "READY=1");
 }
 
-static void test_reload_stop_status_watchdog(void **state)
+static void test_reload_stop_watchdog(void **state)
 {
 	tcmud_notify_reloading();
 	expect_message(*state, "RELOADING=1");
-	tcmud_notify_status("reloading /etc/tcmud/tcmud.conf");
-	expect_message(*state, "STATUS=reloading /etc/tcmud/tcmud.conf");
 	tcmud_notify_watchdog();
 	expect_message(*state, "WATCHDOG=1");
 	tcmud_notify_stopping();
@@ -123,7 +121,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ready_with_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ready_without_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_stop_status_watchdog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_stop_watchdog, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watchdog_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_without_service_manager, setup, teardown),
 	};
